@@ -1,0 +1,120 @@
+# hustings: GNU Make with pkg-config.  See README.md.
+#
+#   make            build build/hustings (and build/libstv.a)
+#   make run        install missing Debian packages (as root), build, and
+#                   count the bundled example election
+#   make check      build and run every test, then again under ASan+UBSan;
+#                   the last line is "N passed, N failed"
+#   make bench      benchmarks (not tests): speed and memory on large files
+#   make fuzz       libFuzzer harnesses for the readers (clang)
+#   make lint       banned functions and floating point in the count
+
+VERSION   := 0.1.0
+CC        ?= cc
+BUILD     ?= build
+SAN       ?=
+PKGS      := pkg-config libcmocka-dev libgmp-dev
+FUZZPKGS  := clang libclang-rt-14-dev
+
+HAVE_GMP  := $(shell pkg-config --exists gmp 2>/dev/null && echo 1)
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wno-missing-field-initializers
+CFLAGS    ?= -O2 -g
+ALLCFLAGS := -std=c17 $(WARN) $(CFLAGS) -D_DEFAULT_SOURCE \
+             -D_POSIX_C_SOURCE=200809L -DHUSTINGS_VERSION='"$(VERSION)"' \
+             -Iinclude -Isrc/lib -MMD -MP
+LDLIBS_LIB :=
+ifeq ($(HAVE_GMP),1)
+ALLCFLAGS += -DSTV_HAVE_GMP=1 $(shell pkg-config --cflags gmp)
+LDLIBS_LIB += $(shell pkg-config --libs gmp)
+endif
+ifneq ($(SAN),)
+ALLCFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=$(SAN)
+endif
+
+LIB_SRC   := $(sort $(wildcard src/lib/*.c))
+CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BIN  := $(BUILD)/tests/real_check $(BUILD)/tests/load_all
+LIBSTV    := $(BUILD)/libstv.a
+
+.PHONY: all run check test deps lint bench fuzz clean
+all: $(BUILD)/hustings
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -c $< -o $@
+
+$(LIBSTV): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/hustings: $(CLI_OBJ) $(LIBSTV)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSTV) $(LDLIBS_LIB)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIBSTV)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBSTV) $(LDLIBS_LIB) \
+	  $(shell pkg-config --libs cmocka)
+
+$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBSTV)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBSTV) $(LDLIBS_LIB)
+
+$(BUILD)/tests/unit/%.o: ALLCFLAGS += $(shell pkg-config --cflags cmocka)
+
+# Debian packages: installed when run as root, otherwise the one line needed.
+deps:
+	@missing=""; for p in $(PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages; run:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; fi
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/hustings count examples/branch-committee.blt
+
+build-tests: $(BUILD)/hustings $(UNIT_BIN) $(TOOL_BIN)
+
+# Every test, plain and then under ASan+UBSan; tests/run.sh prints the
+# closing "N passed, N failed" line and fails if any test failed.
+check: deps
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory build-tests
+	@$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined \
+	  CFLAGS='-O1 -g' build-tests
+	@tests/run.sh build build/san
+
+test: check
+
+lint:
+	@tests/lint.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(BUILD)/bench/gen
+	@bench/run.sh $(BUILD)
+
+$(BUILD)/bench/gen: bench/gen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -o $@ $<
+
+fuzz:
+	@tests/fuzz/build.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,262 @@
+/*
+** main.c: the hustings command, a thin client of include/stv.h.
+**
+**   hustings count [OPTIONS] FILE    count a BLT or rank-column CSV file
+**   hustings rules                   list the rule sets
+**   hustings --help | --version
+**
+** Exit statuses (also in --help and the README):
+**   0 success; 1 the count could not be completed (overflow, out of memory,
+**   option not allowed by the rule set); 2 bad input (unreadable file, syntax
+**   error, limit exceeded); 3 usage error (bad command line or option
+**   value); 4 the output could not be written.
+*/
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stv.h"
+
+#define EXIT_COUNT 1
+#define EXIT_INPUT 2
+#define EXIT_USAGE 3
+#define EXIT_OUTPUT 4
+
+static const char usage_text[] =
+    "usage: hustings count [OPTIONS] FILE\n"
+    "       hustings rules\n"
+    "       hustings --help | --version\n"
+    "\n"
+    "Counts the ballots in FILE (BLT, or rank-column CSV when the name ends\n"
+    "in .csv or --input csv is given; \"-\" reads standard input as BLT).\n"
+    "\n"
+    "Options:\n"
+    "  --rules R        scottish, ers97 (default), meek, nz-meek, warren,\n"
+    "                   wigm, uig, irv, block\n"
+    "  --seats N        number of seats (overrides the file)\n"
+    "  --format F       text (default), json or csv\n"
+    "  --ties T         backwards|forwards|random:SEED|order:A>B>...,\n"
+    "                   chained with commas (default: the rule set's own)\n"
+    "  --quota Q        droop|droop-exact|hare|hare-exact|ers97 (wigm, uig)\n"
+    "  --decimals N     0..9 (wigm, uig, meek, warren)\n"
+    "  --equal P        equal preferences: truncate|reject\n"
+    "  --repeat P       a candidate ranked twice: skip|truncate|reject\n"
+    "  --skipped P      a skipped rank: continue|truncate|reject\n"
+    "  --withdraw N     count as if candidate N had withdrawn (repeatable)\n"
+    "  --arith A        fixed (default) or exact (GMP; meek and wigm)\n"
+    "  --input K        blt or csv (default: from the file name)\n"
+    "  -o, --output F   write to F (atomically) instead of standard output\n"
+    "\n"
+    "Exit status: 0 success; 1 the count could not be completed; 2 bad\n"
+    "input (unreadable file, syntax error: FILE:LINE:COL: what was\n"
+    "expected); 3 usage error; 4 the output could not be written.\n";
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "hustings: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nTry 'hustings --help'.\n");
+  return EXIT_USAGE;
+}
+
+static void report(const stv_error *err, stv_status st) {
+  if (err->line > 0)
+    fprintf(stderr, "hustings: %s:%ld:%ld: %s\n", err->file, err->line,
+            err->col, err->msg);
+  else if (err->msg[0])
+    fprintf(stderr, "hustings: %s\n", err->msg);
+  else
+    fprintf(stderr, "hustings: %s\n", stv_strerror(st));
+}
+
+static int write_file(void *ud, const char *data, size_t len) {
+  return fwrite(data, 1, len, (FILE *)ud) == len ? 0 : -1;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int cmd_rules(void) {
+  const char *const *n;
+  for (n = stv_rule_names(); *n; n++)
+    printf("%-9s %s\n", *n, stv_rule_summary(*n));
+  return 0;
+}
+
+/* Writes the result to path via a temporary file and rename, so a failed
+** write never leaves a half-written file. */
+static int output(const stv_result *res, stv_format f, const char *path) {
+  char tmp[4096];
+  FILE *fp;
+  stv_status st;
+  if (!path) {
+    st = stv_result_write(res, f, write_file, stdout);
+    if (st || fflush(stdout) != 0) {
+      fprintf(stderr, "hustings: cannot write the output: %s\n",
+              st ? stv_strerror(st) : strerror(errno));
+      return EXIT_OUTPUT;
+    }
+    return 0;
+  }
+  if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >=
+      sizeof(tmp))
+    return usage_error("output path too long: %s", path);
+  fp = fopen(tmp, "wb");
+  if (!fp) {
+    fprintf(stderr, "hustings: %s: %s\n", tmp, strerror(errno));
+    return EXIT_OUTPUT;
+  }
+  st = stv_result_write(res, f, write_file, fp);
+  if (fclose(fp) != 0 && !st) st = STV_EIO;
+  if (st || rename(tmp, path) != 0) {
+    fprintf(stderr, "hustings: cannot write %s\n", path);
+    remove(tmp);
+    return EXIT_OUTPUT;
+  }
+  return 0;
+}
+
+static int exit_for(stv_status st) {
+  switch (st) {
+  case STV_EIO:
+  case STV_ESYNTAX:
+  case STV_ELIMIT:
+    return EXIT_INPUT;
+  case STV_EINVAL:
+    return EXIT_USAGE;
+  default:
+    return EXIT_COUNT;
+  }
+}
+
+static int cmd_count(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"rules", required_argument, NULL, 'r'},
+      {"seats", required_argument, NULL, 's'},
+      {"format", required_argument, NULL, 'f'},
+      {"ties", required_argument, NULL, 't'},
+      {"quota", required_argument, NULL, 'q'},
+      {"decimals", required_argument, NULL, 'd'},
+      {"equal", required_argument, NULL, 'e'},
+      {"repeat", required_argument, NULL, 'p'},
+      {"skipped", required_argument, NULL, 'k'},
+      {"withdraw", required_argument, NULL, 'w'},
+      {"arith", required_argument, NULL, 'a'},
+      {"input", required_argument, NULL, 'i'},
+      {"output", required_argument, NULL, 'o'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  stv_options *opts = NULL;
+  stv_election *e = NULL;
+  stv_result *res = NULL;
+  stv_error err;
+  stv_format fmt = STV_FORMAT_TEXT;
+  const char *input = NULL, *outpath = NULL, *path;
+  int ch, rc = 0, seats = 0;
+  stv_status st;
+  memset(&err, 0, sizeof(err));
+  if (stv_options_create(&opts) != STV_OK) {
+    fprintf(stderr, "hustings: out of memory\n");
+    return EXIT_COUNT;
+  }
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    const char *key = NULL;
+    switch (ch) {
+    case 'r': key = "rules"; break;
+    case 's': key = "seats"; break;
+    case 't': key = "ties"; break;
+    case 'q': key = "quota"; break;
+    case 'd': key = "decimals"; break;
+    case 'e': key = "equal"; break;
+    case 'p': key = "repeat"; break;
+    case 'k': key = "skipped"; break;
+    case 'w': key = "withdraw"; break;
+    case 'a': key = "arith"; break;
+    case 'f':
+      if (strcmp(optarg, "text") == 0) fmt = STV_FORMAT_TEXT;
+      else if (strcmp(optarg, "json") == 0) fmt = STV_FORMAT_JSON;
+      else if (strcmp(optarg, "csv") == 0) fmt = STV_FORMAT_CSV;
+      else rc = usage_error("--format %s: expected text, json or csv", optarg);
+      break;
+    case 'i':
+      if (strcmp(optarg, "blt") && strcmp(optarg, "csv"))
+        rc = usage_error("--input %s: expected blt or csv", optarg);
+      input = optarg;
+      break;
+    case 'o': outpath = optarg; break;
+    case 'h':
+      fputs(usage_text, stdout);
+      stv_options_free(opts);
+      return 0;
+    default: rc = EXIT_USAGE; break;
+    }
+    if (key) {
+      st = stv_options_set(opts, key, optarg, &err);
+      if (st) {
+        fprintf(stderr, "hustings: %s\n", err.msg[0] ? err.msg
+                                                     : stv_strerror(st));
+        rc = EXIT_USAGE;
+      }
+      if (strcmp(key, "seats") == 0 && !st) seats = (int)strtol(optarg, NULL, 10);
+    }
+    if (rc) break;
+  }
+  if (!rc && optind != argc - 1)
+    rc = usage_error("%s", optind >= argc ? "count needs one FILE"
+                                          : "count takes one FILE");
+  if (rc) {
+    if (rc == EXIT_USAGE && ch == '?') fputs("Try 'hustings --help'.\n", stderr);
+    stv_options_free(opts);
+    return rc;
+  }
+  path = argv[optind];
+  if (input ? strcmp(input, "csv") == 0 : ends_with(path, ".csv")) {
+    if (seats < 1) {
+      stv_options_free(opts);
+      return usage_error("%s", "a CSV file carries no number of seats: "
+                               "give --seats N");
+    }
+    st = stv_election_read_csv(path, seats, &e, &err);
+  } else
+    st = stv_election_read_blt(path, &e, &err);
+  if (st) {
+    report(&err, st);
+    stv_options_free(opts);
+    return st == STV_ENOMEM ? EXIT_COUNT : EXIT_INPUT;
+  }
+  memset(&err, 0, sizeof(err));
+  st = stv_count(e, opts, &res, &err);
+  if (st) {
+    report(&err, st);
+    rc = exit_for(st);
+  } else
+    rc = output(res, fmt, outpath);
+  stv_result_free(res);
+  stv_election_free(e);
+  stv_options_free(opts);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_text, stderr);
+    return EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("hustings %s\n", HUSTINGS_VERSION);
+    return 0;
+  }
+  if (strcmp(argv[1], "rules") == 0) return cmd_rules();
+  if (strcmp(argv[1], "count") == 0) return cmd_count(argc - 1, argv + 1);
+  return usage_error("unknown command '%s'", argv[1]);
+}

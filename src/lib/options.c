@@ -1,0 +1,249 @@
+/*
+** options.c: count options, set by name and value.
+**
+** The CLI and the web service pass options as text, so the vocabulary and
+** the error messages live here once.  Whether a rule set allows a value is
+** checked when counting (count.c), where the rule is known.
+*/
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stvInt.h"
+
+stv_status stv_options_create(stv_options **out) {
+  stv_options *o = stvi_calloc_array(1, sizeof(*o));
+  *out = o;
+  if (!o) return STV_ENOMEM;
+  memcpy(o->rules, "ers97", 6);
+  o->decimals = -1;
+  return STV_OK;
+}
+
+static void clear_ties(stv_options *o) {
+  int i;
+  for (i = 0; i < o->nties; i++) stvi_free(o->ties[i].order);
+  o->nties = 0;
+}
+
+void stv_options_free(stv_options *o) {
+  if (!o) return;
+  clear_ties(o);
+  stvi_free(o->withdraw);
+  stvi_free(o);
+}
+
+/* Parses a whole decimal number in [lo, hi]. */
+static int parse_int(const char *s, long long lo, long long hi,
+                     long long *out) {
+  char *end;
+  long long v;
+  if (!s || !*s || *s == ' ' || *s == '+') return 0;
+  errno = 0;
+  v = strtoll(s, &end, 10);
+  if (errno || *end || v < lo || v > hi) return 0;
+  *out = v;
+  return 1;
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+  char *end;
+  unsigned long long v;
+  if (!s || !*s || *s < '0' || *s > '9') return 0;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (errno || *end) return 0;
+  *out = v;
+  return 1;
+}
+
+static stv_status bad(stv_error *err, const char *key, const char *value,
+                      const char *expected) {
+  return stvi_fail(err, STV_EINVAL, key, 0, 0, "--%s %s: expected %s", key,
+                   value ? value : "", expected);
+}
+
+static stv_status parse_order(stvi_tiestep *t, const char *list,
+                              const char *value, stv_error *err) {
+  const char *p = list;
+  int n = 1, k = 0;
+  for (; *p; p++)
+    if (*p == ',' || *p == '>') n++;
+  t->order = stvi_alloc_array((size_t)n, sizeof(int));
+  if (!t->order) return STV_ENOMEM;
+  p = list;
+  while (k < n) {
+    char num[16];
+    size_t len = strcspn(p, ",>");
+    long long v;
+    if (len == 0 || len >= sizeof(num)) break;
+    memcpy(num, p, len);
+    num[len] = '\0';
+    if (!parse_int(num, 1, STV_MAX_CANDIDATES, &v)) break;
+    t->order[k++] = (int)v - 1;
+    p += len;
+    if (*p) p++;
+  }
+  if (k != n) {
+    stvi_free(t->order);
+    t->order = NULL;
+    return bad(err, "ties", value,
+               "order:LIST with candidate numbers separated by '>', "
+               "most favoured first (e.g. order:3>1>2)");
+  }
+  t->norder = n;
+  return STV_OK;
+}
+
+static stv_status set_ties(stv_options *o, const char *value,
+                           stv_error *err) {
+  const char *p = value;
+  stv_options tmp;
+  stv_status st = STV_OK;
+  const char *expect = "backwards, forwards, random:SEED or order:LIST, "
+                       "chained with commas (e.g. forwards,random:7)";
+  memset(&tmp, 0, sizeof(tmp));
+  while (*p && st == STV_OK) {
+    /* order lists use '>' so commas always separate steps */
+    size_t len = strcspn(p, ",");
+    char step[4096];
+    stvi_tiestep *t;
+    if (len == 0 || len >= sizeof(step) || tmp.nties == STVI_MAX_TIESTEPS) {
+      st = bad(err, "ties", value, expect);
+      break;
+    }
+    memcpy(step, p, len);
+    step[len] = '\0';
+    t = &tmp.ties[tmp.nties];
+    memset(t, 0, sizeof(*t));
+    if (strcmp(step, "backwards") == 0)
+      t->kind = STVI_TIE_BACKWARDS;
+    else if (strcmp(step, "forwards") == 0)
+      t->kind = STVI_TIE_FORWARDS;
+    else if (strncmp(step, "random:", 7) == 0) {
+      t->kind = STVI_TIE_RANDOM;
+      if (!parse_u64(step + 7, &t->seed))
+        st = bad(err, "ties", value, "random:SEED with a whole-number seed");
+    } else if (strcmp(step, "random") == 0) {
+      t->kind = STVI_TIE_RANDOM;
+      t->seed = 0;
+    } else if (strncmp(step, "order:", 6) == 0) {
+      t->kind = STVI_TIE_ORDER;
+      st = parse_order(t, step + 6, value, err);
+    } else
+      st = bad(err, "ties", value, expect);
+    if (st == STV_OK) tmp.nties++;
+    p += len;
+    if (*p == ',') {
+      p++;
+      if (!*p) st = bad(err, "ties", value, expect);
+    }
+  }
+  if (st == STV_OK && tmp.nties == 0) st = bad(err, "ties", value, expect);
+  if (st != STV_OK) {
+    clear_ties(&tmp);
+    return st;
+  }
+  clear_ties(o);
+  memcpy(o->ties, tmp.ties, sizeof(tmp.ties));
+  o->nties = tmp.nties;
+  return STV_OK;
+}
+
+typedef struct word {
+  const char *name;
+  int value;
+} word;
+
+static int lookup(const word *w, const char *s, int *out) {
+  for (; w->name; w++)
+    if (strcmp(w->name, s) == 0) {
+      *out = w->value;
+      return 1;
+    }
+  return 0;
+}
+
+static const word quotas[] = {{"droop", STVI_QUOTA_DROOP},
+                              {"droop-exact", STVI_QUOTA_DROOP_EXACT},
+                              {"hare", STVI_QUOTA_HARE},
+                              {"hare-exact", STVI_QUOTA_HARE_EXACT},
+                              {"ers97", STVI_QUOTA_ERS97},
+                              {NULL, 0}};
+static const word eqpol[] = {{"truncate", STVI_POL_TRUNCATE},
+                             {"reject", STVI_POL_REJECT},
+                             {NULL, 0}};
+static const word reppol[] = {{"skip", STVI_POL_SKIP},
+                              {"truncate", STVI_POL_TRUNCATE},
+                              {"reject", STVI_POL_REJECT},
+                              {NULL, 0}};
+static const word skippol[] = {{"continue", STVI_POL_CONTINUE},
+                               {"truncate", STVI_POL_TRUNCATE},
+                               {"reject", STVI_POL_REJECT},
+                               {NULL, 0}};
+static const word arith[] = {{"fixed", STVI_ARITH_FIXED},
+                             {"exact", STVI_ARITH_EXACT},
+                             {NULL, 0}};
+
+stv_status stv_options_set(stv_options *o, const char *key, const char *value,
+                           stv_error *err) {
+  long long v;
+  if (!o || !key) return STV_EINVAL;
+  if (!value) value = "";
+  if (strcmp(key, "rules") == 0) {
+    if (!stvi_rule_find(value))
+      return bad(err, key, value,
+                 "one of scottish, ers97, meek, nz-meek, warren, wigm, uig, "
+                 "irv, block");
+    snprintf(o->rules, sizeof(o->rules), "%s", value);
+    return STV_OK;
+  }
+  if (strcmp(key, "seats") == 0) {
+    if (!parse_int(value, 1, STV_MAX_SEATS, &v))
+      return bad(err, key, value, "a whole number of seats from 1 to 999");
+    o->seats = (int)v;
+    return STV_OK;
+  }
+  if (strcmp(key, "decimals") == 0) {
+    if (!parse_int(value, 0, 9, &v))
+      return bad(err, key, value, "a number of decimal places from 0 to 9");
+    o->decimals = (int)v;
+    return STV_OK;
+  }
+  if (strcmp(key, "withdraw") == 0) {
+    int *nw;
+    if (!parse_int(value, 1, STV_MAX_CANDIDATES, &v))
+      return bad(err, key, value, "a candidate number (1-based)");
+    if (o->nwithdraw >= STV_MAX_CANDIDATES)
+      return bad(err, key, value, "fewer --withdraw options");
+    nw = stvi_realloc_array(o->withdraw, (size_t)o->nwithdraw + 1,
+                            sizeof(int));
+    if (!nw) return STV_ENOMEM;
+    o->withdraw = nw;
+    o->withdraw[o->nwithdraw++] = (int)v;
+    return STV_OK;
+  }
+  if (strcmp(key, "ties") == 0) return set_ties(o, value, err);
+  if (strcmp(key, "quota") == 0)
+    return lookup(quotas, value, &o->quota)
+               ? STV_OK
+               : bad(err, key, value,
+                     "droop, droop-exact, hare, hare-exact or ers97");
+  if (strcmp(key, "equal") == 0)
+    return lookup(eqpol, value, &o->equal)
+               ? STV_OK
+               : bad(err, key, value, "truncate or reject");
+  if (strcmp(key, "repeat") == 0)
+    return lookup(reppol, value, &o->repeat)
+               ? STV_OK
+               : bad(err, key, value, "skip, truncate or reject");
+  if (strcmp(key, "skipped") == 0)
+    return lookup(skippol, value, &o->skipped)
+               ? STV_OK
+               : bad(err, key, value, "continue, truncate or reject");
+  if (strcmp(key, "arith") == 0)
+    return lookup(arith, value, &o->arith)
+               ? STV_OK
+               : bad(err, key, value, "fixed or exact");
+  return stvi_fail(err, STV_EINVAL, key, 0, 0, "unknown option --%s", key);
+}

@@ -1,0 +1,139 @@
+/*
+** piles.c: parcels of papers and their movement (see piles.h).
+**
+** Cost: a move touches each moved entry once, appending it to the
+** receiving pile; a receiver gets one new parcel per moved parcel, opened
+** on the first paper it receives from that parcel.
+*/
+#include <string.h>
+
+#include "piles.h"
+
+void stvi_piles_free(stvi_piles *P, int n) {
+  int i;
+  if (P->p)
+    for (i = 0; i < n; i++) {
+      stvi_free(P->p[i].ent);
+      stvi_free(P->p[i].par);
+    }
+  stvi_free(P->p);
+  stvi_free(P->pos);
+  stvi_free(P->touch);
+  memset(P, 0, sizeof(*P));
+}
+
+static stv_status push_entry(stvi_pile *p, uint32_t b) {
+  if (p->n == p->cap) {
+    uint64_t nc = p->cap ? p->cap * 2 : 64;
+    uint32_t *ne = stvi_realloc_array(p->ent, nc, sizeof(*ne));
+    if (!ne) return STV_ENOMEM;
+    p->ent = ne;
+    p->cap = nc;
+  }
+  p->ent[p->n++] = b;
+  return STV_OK;
+}
+
+static stv_status open_parcel(stvi_pile *p, int64_t tv, int stage) {
+  stvi_parcel *q;
+  if (p->npar == p->cappar) {
+    int nc = p->cappar ? p->cappar * 2 : 8;
+    stvi_parcel *np = stvi_realloc_array(p->par, (size_t)nc, sizeof(*np));
+    if (!np) return STV_ENOMEM;
+    p->par = np;
+    p->cappar = nc;
+  }
+  q = &p->par[p->npar++];
+  q->tv = tv;
+  q->start = p->n;
+  q->count = 0;
+  q->papers = 0;
+  q->stage = stage;
+  return STV_OK;
+}
+
+stv_status stvi_piles_init(stvi_piles *P, stvi_count *c) {
+  const stvi_ballots *b = &c->b;
+  int64_t i;
+  int k;
+  stv_status st;
+  memset(P, 0, sizeof(*P));
+  P->p = stvi_calloc_array((size_t)c->n, sizeof(*P->p));
+  P->pos = stvi_calloc_array((size_t)b->n + 1, sizeof(*P->pos));
+  P->touch = stvi_alloc_array((size_t)c->n, sizeof(*P->touch));
+  if (!P->p || !P->pos || !P->touch) return STV_ENOMEM;
+  for (k = 0; k < c->n; k++) {
+    P->touch[k] = -1;
+    if ((st = open_parcel(&P->p[k], c->one, 1))) return st;
+  }
+  for (i = 0; i < b->n; i++) {
+    int d = b->pref[b->off[i]];
+    stvi_pile *p = &P->p[d];
+    if ((st = push_entry(p, (uint32_t)i))) return st;
+    p->par[0].count++;
+    p->par[0].papers += b->weight[i];
+    p->papers += b->weight[i];
+  }
+  for (k = 0; k < c->n; k++)
+    c->votes[k] = fx_mul(P->p[k].papers, c->one, &c->ovf);
+  return STV_OK;
+}
+
+stv_status stvi_piles_move(stvi_piles *P, stvi_count *c, int k,
+                           const int *which, int nw, const int64_t *tvs,
+                           int stage) {
+  const stvi_ballots *b = &c->b;
+  stvi_pile *src = &P->p[k];
+  int w;
+  stv_status st;
+  for (w = 0; w < nw; w++) {
+    stvi_parcel *q = &src->par[which[w]];
+    int64_t tv = tvs[w], lost = 0;
+    uint64_t e;
+    int move = P->moves++;
+    for (e = q->start; e < q->start + q->count; e++) {
+      uint32_t bi = src->ent[e];
+      const uint16_t *pref = b->pref + b->off[bi];
+      int len = b->len[bi], pos = P->pos[bi] + 1;
+      while (pos < len && c->status[pref[pos]] != STVI_HOPEFUL) pos++;
+      if (pos >= len) {
+        lost += b->weight[bi];
+        P->pos[bi] = (uint16_t)(len - 1);
+        continue;
+      }
+      {
+        int d = pref[pos];
+        stvi_pile *dp = &P->p[d];
+        P->pos[bi] = (uint16_t)pos;
+        if (P->touch[d] != move) {
+          if ((st = open_parcel(dp, tv, stage))) return st;
+          P->touch[d] = move;
+        }
+        if ((st = push_entry(dp, bi))) return st;
+        dp->par[dp->npar - 1].count++;
+        dp->par[dp->npar - 1].papers += b->weight[bi];
+        dp->papers += b->weight[bi];
+        c->votes[d] = fx_add(c->votes[d], fx_mul(b->weight[bi], tv, &c->ovf),
+                             &c->ovf);
+      }
+    }
+    c->exhausted = fx_add(c->exhausted, fx_mul(lost, tv, &c->ovf), &c->ovf);
+    src->papers -= q->papers;
+    q->count = 0;
+    q->papers = 0;
+  }
+  return STV_OK;
+}
+
+void stvi_pile_clear(stvi_piles *P, int k) {
+  stvi_pile *p = &P->p[k];
+  int i;
+  for (i = 0; i < p->npar; i++) {
+    p->par[i].count = 0;
+    p->par[i].papers = 0;
+  }
+  stvi_free(p->ent);
+  p->ent = NULL;
+  p->n = p->cap = 0;
+  p->papers = 0;
+}

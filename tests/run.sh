@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test against each build directory given (plain, then the
+# sanitizer build), and ends with one line: "N passed, N failed".
+#
+# Every runner prints TAP-style lines ("ok N - name" / "not ok N - name");
+# cmocka unit tests are run with CMOCKA_MESSAGE_OUTPUT=TAP.
+set -u
+cd "$(dirname "$0")/.."
+export LC_ALL=C CMOCKA_MESSAGE_OUTPUT=TAP
+data=../shared/data
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+tally() { # label, command...: runs it, counts its TAP lines
+  local label=$1; shift
+  "$@" >"$log" 2>&1
+  local rc=$? p f
+  p=$(grep -c '^ok ' "$log")
+  f=$(grep -c '^not ok ' "$log")
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+    f=1 # a crash or a runner failure without a failing line
+    echo "not ok - $label exited with status $rc"
+    tail -20 "$log"
+  fi
+  grep '^not ok ' "$log" | sed "s|^|[$label] |" | head -50
+  passed=$((passed + p))
+  failed=$((failed + f))
+  printf '%-40s %5d passed, %d failed\n' "$label" "$p" "$f"
+}
+
+for build in "$@"; do
+  for t in "$build"/tests/test_*; do
+    [ -x "$t" ] && tally "$build: unit $(basename "$t")" "$t"
+  done
+  tally "$build: golden" tests/golden.sh "$build"
+  if [ -d "$data/scotland" ]; then
+    tally "$build: load and count all Scottish files" \
+      "$build/tests/load_all" "$data/scotland"
+    for rules in scottish ers97 meek; do
+      f="$data/expected/$rules-sample.tsv"
+      [ -f "$f" ] && tally "$build: real $rules" \
+        "$build/tests/real_check" "$rules" "$f" "$data/scotland" \
+        $(cat "tests/real/$rules.columns" 2>/dev/null)
+    done
+  else
+    echo "note: $data not found; real-election tests skipped"
+  fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -47,23 +47,28 @@ all: $(BUILD)/hustings
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -c $< -o $@
+	@echo "  CC    $@"
+	@$(CC) $(ALLCFLAGS) -c $< -o $@
 
 $(LIBSTV): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR    $@"
+	@ar rcs $@ $^
 
 $(BUILD)/hustings: $(CLI_OBJ) $(LIBSTV)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSTV) $(LDLIBS_LIB)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSTV) $(LDLIBS_LIB)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIBSTV)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBSTV) $(LDLIBS_LIB) \
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS) -o $@ $< $(LIBSTV) $(LDLIBS_LIB) \
 	  $(shell pkg-config --libs cmocka)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBSTV)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBSTV) $(LDLIBS_LIB)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS) -o $@ $< $(LIBSTV) $(LDLIBS_LIB)
 
 $(BUILD)/tests/unit/%.o: ALLCFLAGS += $(shell pkg-config --cflags cmocka)
 

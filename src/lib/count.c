@@ -147,7 +147,13 @@ static stv_status describe(stvi_count *c) {
                   pol_name(c->repeat), pol_name(c->skipped));
   if (b.failed) return STV_ENOMEM;
   r->policies = b.data;
-  r->quota_desc = stvi_strdup(quota_name(c->quota_kind));
+  if (c->rule->count == stvi_count_irv)
+    r->quota_desc = stvi_strdup("majority: more than half of the votes still "
+                                "in the count, at the last round");
+  else if (c->rule->count == stvi_count_block)
+    r->quota_desc = stvi_strdup("none: the most votes win");
+  else
+    r->quota_desc = stvi_strdup(quota_name(c->quota_kind));
   return r->quota_desc ? STV_OK : STV_ENOMEM;
 }
 

@@ -35,7 +35,7 @@ static stv_status elect_reached(stvi_count *c, unsigned char *pending) {
       if (c->votes[i] == best) set[n++] = i;
     }
     if (n == 0 || c->nelected == c->seats) break;
-    st = stvi_tie_break(c, set, n, 1, "for order of election", &chosen);
+    st = stvi_tie_break_order(c, set, n, &chosen);
     if (st) break;
     st = stvi_elect(c, chosen, "reached the quota");
     if (st) break;
@@ -62,7 +62,7 @@ static stv_status elect_remaining(stvi_count *c) {
       }
       if (c->votes[i] == best) set[n++] = i;
     }
-    st = stvi_tie_break(c, set, n, 1, "for order of election", &chosen);
+    st = stvi_tie_break_order(c, set, n, &chosen);
     if (st == STV_OK)
       st = stvi_elect(c, chosen,
                       "continuing candidates equal the seats left");
@@ -112,21 +112,26 @@ static stv_status transfer_surplus(stvi_count *c, stvi_piles *P, int k,
   int64_t surplus = c->votes[k] - c->quota, total = c->votes[k];
   int *which = stvi_alloc_array((size_t)p->npar + 1, sizeof(int));
   int64_t *tvs = stvi_alloc_array((size_t)p->npar + 1, sizeof(int64_t));
+  int64_t *dens = stvi_alloc_array((size_t)p->npar + 1, sizeof(int64_t));
   int nw = 0, i;
   stv_status st;
   int uig = strcmp(c->rule->name, "uig") == 0;
-  if (!which || !tvs) {
+  if (!which || !tvs || !dens) {
     stvi_free(which);
     stvi_free(tvs);
+    stvi_free(dens);
     return STV_ENOMEM;
   }
   for (i = 0; i < p->npar; i++) {
     if (p->par[i].count == 0) continue;
     which[nw] = i;
-    if (uig) /* surplus / papers, the same for every paper */
-      tvs[nw] = fx_muldiv_floor(surplus, 1, p->papers, &c->ovf);
-    else /* surplus x value when received / votes, truncated (48(3)) */
+    if (uig) { /* surplus / papers, exact, the same for every paper */
+      tvs[nw] = surplus;
+      dens[nw] = p->papers;
+    } else { /* surplus x value when received / votes, truncated (48(3)) */
       tvs[nw] = fx_muldiv_floor(surplus, p->par[i].tv, total, &c->ovf);
+      dens[nw] = 1;
+    }
     nw++;
   }
   if (nw)
@@ -137,9 +142,11 @@ static stv_status transfer_surplus(stvi_count *c, stvi_piles *P, int k,
                         nw > 1 ? "s" : "");
   else
     st = STV_OK;
-  if (st == STV_OK) st = stvi_piles_move(P, c, k, which, nw, tvs, stage);
+  if (st == STV_OK)
+    st = stvi_piles_move_ratio(P, c, k, which, nw, tvs, dens, stage);
   stvi_free(which);
   stvi_free(tvs);
+  stvi_free(dens);
   c->votes[k] = c->quota;
   stvi_pile_clear(P, k);
   return st;
@@ -149,23 +156,23 @@ static stv_status transfer_excluded(stvi_count *c, stvi_piles *P, int k,
                                     int stage) {
   stvi_pile *p = &P->p[k];
   int *which = stvi_alloc_array((size_t)p->npar + 1, sizeof(int));
-  int64_t *tvs = stvi_alloc_array((size_t)p->npar + 1, sizeof(int64_t));
+  int64_t *nums = stvi_alloc_array((size_t)p->npar + 1, sizeof(int64_t));
+  int64_t *dens = stvi_alloc_array((size_t)p->npar + 1, sizeof(int64_t));
   int nw = 0, i;
-  stv_status st;
-  if (!which || !tvs) {
-    stvi_free(which);
-    stvi_free(tvs);
-    return STV_ENOMEM;
+  stv_status st = STV_ENOMEM;
+  if (which && nums && dens) {
+    for (i = 0; i < p->npar; i++) {
+      if (p->par[i].count == 0) continue;
+      which[nw] = i;
+      nums[nw] = p->par[i].num; /* each paper at the value it has */
+      dens[nw] = p->par[i].den;
+      nw++;
+    }
+    st = stvi_piles_move_ratio(P, c, k, which, nw, nums, dens, stage);
   }
-  for (i = 0; i < p->npar; i++) {
-    if (p->par[i].count == 0) continue;
-    which[nw] = i;
-    tvs[nw] = p->par[i].tv; /* each paper at the value it has */
-    nw++;
-  }
-  st = stvi_piles_move(P, c, k, which, nw, tvs, stage);
   stvi_free(which);
-  stvi_free(tvs);
+  stvi_free(nums);
+  stvi_free(dens);
   c->votes[k] = 0;
   stvi_pile_clear(P, k);
   return st;

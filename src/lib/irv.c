@@ -55,8 +55,18 @@ stv_status stvi_count_irv(stvi_count *c) {
     c->quota = active / 2 + 1; /* more than half of the continuing votes */
     c->r->stages[c->r->nstages - 1].quota = c->quota;
     if (top * 2 > active || stvi_hopefuls(c) == 1) {
+      int64_t bp;
       for (i = 0; i < c->n; i++)
         if (c->status[i] == STVI_HOPEFUL && c->votes[i] == top) break;
+      /* share in hundredths of a percent, rounded half up, in integers */
+      bp = fx_muldiv_floor(top, 20000, active > 0 ? active : 1, &c->ovf);
+      bp = (bp + 1) / 2;
+      st = stvi_event_add(c, STVI_EV_NOTE, i,
+                          "%s has %lld of %lld votes still in the count "
+                          "(%lld.%02lld%%)",
+                          c->e->names[i], (long long)top, (long long)active,
+                          (long long)(bp / 100), (long long)(bp % 100));
+      if (st) break;
       st = stvi_elect(c, i,
                       stvi_hopefuls(c) == 1
                           ? "the last continuing candidate"

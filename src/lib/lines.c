@@ -84,7 +84,7 @@ stv_status stvi_lines_file(const char *path, stvi_line_fn fn, void *ud,
   else
     fd = open(path, O_RDONLY);
   if (fd < 0)
-    return stvi_fail(err, STV_EIO, path, 0, 0, "cannot open: %s",
+    return stvi_fail(err, STV_EIO, path, 0, 0, "%s: cannot open: %s", path,
                      strerror(errno));
   buf = stvi_realloc(NULL, cap);
   if (!buf) {
@@ -96,8 +96,8 @@ stv_status stvi_lines_file(const char *path, stvi_line_fn fn, void *ud,
     ssize_t got = read(fd, buf + have, cap - have);
     if (got < 0) {
       if (errno == EINTR) continue;
-      st = stvi_fail(err, STV_EIO, path, lineno + 1, 0, "read error: %s",
-                     strerror(errno));
+      st = stvi_fail(err, STV_EIO, path, 0, 0, "%s: read error at line %ld: %s",
+                     path, lineno + 1, strerror(errno));
       break;
     }
     if (got == 0) eof = 1;

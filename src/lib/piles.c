@@ -34,7 +34,8 @@ static stv_status push_entry(stvi_pile *p, uint32_t b) {
   return STV_OK;
 }
 
-static stv_status open_parcel(stvi_pile *p, int64_t tv, int stage) {
+static stv_status open_parcel(stvi_pile *p, int64_t num, int64_t den,
+                              int stage) {
   stvi_parcel *q;
   if (p->npar == p->cappar) {
     int nc = p->cappar ? p->cappar * 2 : 8;
@@ -44,7 +45,9 @@ static stv_status open_parcel(stvi_pile *p, int64_t tv, int stage) {
     p->cappar = nc;
   }
   q = &p->par[p->npar++];
-  q->tv = tv;
+  q->num = num;
+  q->den = den;
+  q->tv = num / den;
   q->start = p->n;
   q->count = 0;
   q->papers = 0;
@@ -64,7 +67,7 @@ stv_status stvi_piles_init(stvi_piles *P, stvi_count *c) {
   if (!P->p || !P->pos || !P->touch) return STV_ENOMEM;
   for (k = 0; k < c->n; k++) {
     P->touch[k] = -1;
-    if ((st = open_parcel(&P->p[k], c->one, 1))) return st;
+    if ((st = open_parcel(&P->p[k], c->one, 1, 1))) return st;
   }
   for (i = 0; i < b->n; i++) {
     int d = b->pref[b->off[i]];
@@ -79,50 +82,66 @@ stv_status stvi_piles_init(stvi_piles *P, stvi_count *c) {
   return STV_OK;
 }
 
-stv_status stvi_piles_move(stvi_piles *P, stvi_count *c, int k,
-                           const int *which, int nw, const int64_t *tvs,
-                           int stage) {
+stv_status stvi_piles_move_ratio(stvi_piles *P, stvi_count *c, int k,
+                                 const int *which, int nw, const int64_t *nums,
+                                 const int64_t *dens, int stage) {
   const stvi_ballots *b = &c->b;
   stvi_pile *src = &P->p[k];
-  int w;
-  stv_status st;
-  for (w = 0; w < nw; w++) {
+  int *got = NULL, ngot, w, j;
+  stv_status st = STV_OK;
+  got = stvi_alloc_array((size_t)c->n, sizeof(int));
+  if (!got) return STV_ENOMEM;
+  for (w = 0; w < nw && st == STV_OK; w++) {
     stvi_parcel *q = &src->par[which[w]];
-    int64_t tv = tvs[w], lost = 0;
+    int64_t num = nums[w], den = dens ? dens[w] : 1, lost = 0;
     uint64_t e;
     int move = P->moves++;
+    ngot = 0;
     for (e = q->start; e < q->start + q->count; e++) {
       uint32_t bi = src->ent[e];
       const uint16_t *pref = b->pref + b->off[bi];
-      int len = b->len[bi], pos = P->pos[bi] + 1;
+      int len = b->len[bi], pos = P->pos[bi] + 1, d;
+      stvi_pile *dp;
       while (pos < len && c->status[pref[pos]] != STVI_HOPEFUL) pos++;
       if (pos >= len) {
         lost += b->weight[bi];
         P->pos[bi] = (uint16_t)(len - 1);
         continue;
       }
-      {
-        int d = pref[pos];
-        stvi_pile *dp = &P->p[d];
-        P->pos[bi] = (uint16_t)pos;
-        if (P->touch[d] != move) {
-          if ((st = open_parcel(dp, tv, stage))) return st;
-          P->touch[d] = move;
-        }
-        if ((st = push_entry(dp, bi))) return st;
-        dp->par[dp->npar - 1].count++;
-        dp->par[dp->npar - 1].papers += b->weight[bi];
-        dp->papers += b->weight[bi];
-        c->votes[d] = fx_add(c->votes[d], fx_mul(b->weight[bi], tv, &c->ovf),
-                             &c->ovf);
+      d = pref[pos];
+      dp = &P->p[d];
+      P->pos[bi] = (uint16_t)pos;
+      if (P->touch[d] != move) {
+        if ((st = open_parcel(dp, num, den, stage))) break;
+        P->touch[d] = move;
+        got[ngot++] = d;
       }
+      if ((st = push_entry(dp, bi))) break;
+      dp->par[dp->npar - 1].count++;
+      dp->par[dp->npar - 1].papers += b->weight[bi];
+      dp->papers += b->weight[bi];
     }
-    c->exhausted = fx_add(c->exhausted, fx_mul(lost, tv, &c->ovf), &c->ovf);
+    /* credit each receiver once per parcel: papers x value */
+    for (j = 0; j < ngot; j++) {
+      stvi_pile *dp = &P->p[got[j]];
+      int64_t add = fx_muldiv_floor(dp->par[dp->npar - 1].papers, num, den,
+                                    &c->ovf);
+      c->votes[got[j]] = fx_add(c->votes[got[j]], add, &c->ovf);
+    }
+    c->exhausted = fx_add(c->exhausted,
+                          fx_muldiv_floor(lost, num, den, &c->ovf), &c->ovf);
     src->papers -= q->papers;
     q->count = 0;
     q->papers = 0;
   }
-  return STV_OK;
+  stvi_free(got);
+  return st;
+}
+
+stv_status stvi_piles_move(stvi_piles *P, stvi_count *c, int k,
+                           const int *which, int nw, const int64_t *tvs,
+                           int stage) {
+  return stvi_piles_move_ratio(P, c, k, which, nw, tvs, NULL, stage);
 }
 
 void stvi_pile_clear(stvi_piles *P, int k) {

@@ -18,7 +18,9 @@
 #include "stvInt.h"
 
 typedef struct stvi_parcel {
-  int64_t tv;     /* value of each paper, count decimals */
+  int64_t tv;     /* value of each paper, count decimals (truncated) */
+  int64_t num;    /* the exact value is num / den (den 1 unless a rule */
+  int64_t den;    /* keeps an exact fraction, as uig does) */
   uint64_t start; /* first entry in the pile's ent[] */
   uint64_t count; /* entries */
   int64_t papers; /* papers (sum of weights) */
@@ -53,6 +55,12 @@ void stvi_piles_free(stvi_piles *P, int n);
 stv_status stvi_piles_move(stvi_piles *P, stvi_count *c, int k,
                            const int *which, int nw, const int64_t *tvs,
                            int stage);
+/* The same, with exact values nums[i] / dens[i] per paper: each receiver
+** (and the non-transferable pile) is credited floor(papers * num / den),
+** the papers' value is kept as that fraction, and tv is its truncation. */
+stv_status stvi_piles_move_ratio(stvi_piles *P, stvi_count *c, int k,
+                                 const int *which, int nw, const int64_t *nums,
+                                 const int64_t *dens, int stage);
 /* Frees the entries of candidate k's pile (all parcels emptied). */
 void stvi_pile_clear(stvi_piles *P, int k);
 

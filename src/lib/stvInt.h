@@ -285,6 +285,15 @@ int stvi_hopefuls(const stvi_count *c);
 stv_status stvi_tie_break(stvi_count *c, const int *cands, int n,
                           int want_high, const char *what, int *chosen);
 
+/* The documented generator of lots: SplitMix64 (docs/ties.md). */
+uint64_t stvi_splitmix64(uint64_t *state);
+
+/* Order of election among candidates elected at one stage with equal
+** votes, where the rules are silent: forwards (the earliest stage at which
+** they differed, so first preferences first), then the tie chain. */
+stv_status stvi_tie_break_order(stvi_count *c, const int *cands, int n,
+                                int *chosen);
+
 /* Quota from a total with the count's decimals. */
 int64_t stvi_quota(stvi_count *c, int64_t total, int seats);
 

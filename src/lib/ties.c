@@ -17,7 +17,7 @@
 
 #include "stvInt.h"
 
-static uint64_t splitmix64(uint64_t *s) {
+uint64_t stvi_splitmix64(uint64_t *s) {
   uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
@@ -31,7 +31,7 @@ static int draw(stvi_count *c, uint64_t seed, int n) {
     c->rng_started = 1;
   }
   limit = UINT64_MAX - (UINT64_MAX % (uint64_t)n + 1) % (uint64_t)n;
-  do x = splitmix64(&c->rng);
+  do x = stvi_splitmix64(&c->rng);
   while (x > limit - 1 && limit != UINT64_MAX);
   return (int)(x % (uint64_t)n);
 }
@@ -73,8 +73,30 @@ static int cmp_int(const void *a, const void *b) {
   return *(const int *)a - *(const int *)b;
 }
 
+static stv_status tie_break(stvi_count *c, const stvi_tiestep *steps,
+                            int nsteps, const int *cands, int n, int want_high,
+                            const char *what, int *chosen);
+
 stv_status stvi_tie_break(stvi_count *c, const int *cands, int n,
                           int want_high, const char *what, int *chosen) {
+  return tie_break(c, c->ties, c->nties, cands, n, want_high, what, chosen);
+}
+
+stv_status stvi_tie_break_order(stvi_count *c, const int *cands, int n,
+                                int *chosen) {
+  stvi_tiestep steps[STVI_MAX_TIESTEPS + 1];
+  steps[0].kind = STVI_TIE_FORWARDS;
+  steps[0].order = NULL;
+  steps[0].norder = 0;
+  steps[0].seed = 0;
+  memcpy(steps + 1, c->ties, (size_t)c->nties * sizeof(steps[0]));
+  return tie_break(c, steps, c->nties + 1, cands, n, 1,
+                   "for order of election (equal votes)", chosen);
+}
+
+static stv_status tie_break(stvi_count *c, const stvi_tiestep *steps,
+                            int nsteps, const int *cands, int n, int want_high,
+                            const char *what, int *chosen) {
   int *set;
   int m = n, step;
   stvi_buf b;
@@ -92,8 +114,8 @@ stv_status stvi_tie_break(stvi_count *c, const int *cands, int n,
   stvi_buf_printf(&b, "Tie %s between ", what);
   names(c, set, n, &b);
   stvi_buf_puts(&b, ": ");
-  for (step = 0; step < c->nties && m > 1; step++) {
-    const stvi_tiestep *t = &c->ties[step];
+  for (step = 0; step < nsteps && m > 1; step++) {
+    const stvi_tiestep *t = &steps[step];
     int i, k, first = 1;
     switch (t->kind) {
     case STVI_TIE_BACKWARDS:

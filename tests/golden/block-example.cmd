@@ -1,0 +1,1 @@
+count --rules block tests/elections/block-example.blt

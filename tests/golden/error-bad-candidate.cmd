@@ -1,0 +1,1 @@
+count tests/elections/bad-candidate.blt

@@ -1,0 +1,1 @@
+count --rules nosuch tests/elections/tie-lot.blt

@@ -1,0 +1,1 @@
+count --rules scottish --decimals 3 tests/elections/tie-lot.blt

@@ -1,0 +1,1 @@
+count --rules irv tests/elections/deputy-2020.blt

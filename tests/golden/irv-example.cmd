@@ -1,0 +1,1 @@
+count --rules irv tests/elections/irv-example.blt

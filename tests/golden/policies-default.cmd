@@ -1,0 +1,1 @@
+count --rules wigm tests/elections/policies.blt

@@ -1,0 +1,1 @@
+count --rules wigm --equal reject --repeat truncate --skipped continue tests/elections/policies.blt

@@ -1,0 +1,1 @@
+count --rules scottish --format csv tests/elections/scottish-example.blt

@@ -1,0 +1,1 @@
+count --rules scottish --withdraw 1 tests/elections/scottish-example.blt

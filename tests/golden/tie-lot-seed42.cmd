@@ -1,0 +1,1 @@
+count --rules scottish --ties random:42 tests/elections/tie-lot.blt

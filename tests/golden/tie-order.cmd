@@ -1,0 +1,1 @@
+count --rules scottish --ties 'order:2>3>1' tests/elections/tie-lot.blt

@@ -1,0 +1,1 @@
+count --rules uig tests/elections/uig-example.blt

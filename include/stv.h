@@ -99,7 +99,8 @@ stv_status stv_election_parse_csv(const char *data, size_t len,
                                   const char *name, int seats,
                                   stv_election **out, stv_error *err);
 
-/* Building by calls.  Candidates are numbered from 1 in the order added. */
+/* Building by calls.  Candidates are numbered from 1 in the order added,
+** before or after ballots. */
 stv_status stv_election_add_candidate(stv_election *e, const char *name);
 stv_status stv_election_set_seats(stv_election *e, int seats);
 stv_status stv_election_set_title(stv_election *e, const char *title);

@@ -8,7 +8,8 @@
 **                           "a=b" ranks a and b equal, "-" skips a rank
 **   0                       the end of the ballots
 **   "Name" | Name           C names, quoted ("" for a quote) or unquoted,
-**                           one per line (several quoted names may share one)
+**                           one per line; a second quoted string on a name
+**                           line is appended as " (party)"
 **   "Title" | Title         optional
 **
 ** Every error names file:line:col and what was expected.  The reader is fed
@@ -140,11 +141,16 @@ static stv_status withdrawn(blt *p, const char *s, size_t n, long line) {
   return STV_OK;
 }
 
-static stv_status push_tok(blt *p, size_t *nt, int16_t t) {
+static stv_status push_tok(blt *p, size_t *nt, int16_t t, long line,
+                           size_t at) {
   if (*nt == p->tokcap) {
     size_t nc = p->tokcap * 2;
     int16_t *nt2;
-    if (nc > UINT16_MAX) return STV_ELIMIT;
+    if (p->tokcap >= UINT16_MAX)
+      return stvi_fail(p->err, STV_ELIMIT, p->file, line, (long)at + 1,
+                       "expected at most %d preferences in one ballot",
+                       UINT16_MAX);
+    if (nc > UINT16_MAX) nc = UINT16_MAX;
     nt2 = stvi_realloc_array(p->tok, nc, sizeof(*nt2));
     if (!nt2) return STV_ENOMEM;
     p->tok = nt2;
@@ -185,7 +191,7 @@ static stv_status ballot(blt *p, const char *s, size_t n, long line) {
       return fail(p, line, i, STV_ESYNTAX,
                   "a preference or 0 ending the ballot", s, n);
     if (s[i] == '-' && at_boundary(s, n, i + 1)) {
-      st = push_tok(p, &nt, STVI_TOK_SKIP);
+      st = push_tok(p, &nt, STVI_TOK_SKIP, line, at);
       if (st) return st;
       i++;
       continue;
@@ -202,10 +208,10 @@ static stv_status ballot(blt *p, const char *s, size_t n, long line) {
       return stvi_fail(p->err, STV_ESYNTAX, p->file, line, (long)at + 1,
                        "expected a candidate number from 1 to %d, found %lld",
                        p->e->ncand, (long long)v);
-    st = push_tok(p, &nt, (int16_t)(v - 1));
+    st = push_tok(p, &nt, (int16_t)(v - 1), line, at);
     if (st) return st;
     if (i < n && s[i] == '=') {
-      st = push_tok(p, &nt, STVI_TOK_EQ);
+      st = push_tok(p, &nt, STVI_TOK_EQ, line, i);
       if (st) return st;
       i++;
       if (i >= n || !is_digit(s[i]) || s[i] == '0')

@@ -36,7 +36,9 @@ stv_status stv_election_add_candidate(stv_election *e, const char *name) {
   if (!e || !name) return STV_EINVAL;
   if (strlen(name) > STV_MAX_NAME) return STV_ELIMIT;
   if (e->ncand >= STV_MAX_CANDIDATES) return STV_ELIMIT;
-  if (e->nballots > 0) return STV_EINVAL; /* numbering must be fixed first */
+  /* A candidate may follow ballots (the CSV reader meets names in the
+  ** ballots): ballots hold candidate indices, which a new candidate leaves
+  ** unchanged. */
   if (e->ncand == e->namecap) {
     int nc = e->namecap ? e->namecap * 2 : 16;
     char **nn = stvi_realloc_array(e->names, (size_t)nc, sizeof(*nn));
@@ -140,7 +142,8 @@ stv_status stvi_election_add_tokens(stv_election *e, int64_t weight,
   while (e->slots[h]) {
     uint32_t i = e->slots[h] - 1;
     if (e->len[i] == n &&
-        memcmp(e->pool + e->off[i], tok, n * sizeof(*tok)) == 0) {
+        (n == 0 ||
+         memcmp(e->pool + e->off[i], tok, n * sizeof(*tok)) == 0)) {
       e->weight[i] += weight;
       e->papers += weight;
       return STV_OK;
@@ -152,7 +155,9 @@ stv_status stvi_election_add_tokens(stv_election *e, int64_t weight,
     if (st) return st;
   }
   if (e->poollen + n > UINT32_MAX) return STV_ELIMIT;
-  if (e->poollen + n > e->poolcap) {
+  /* The pool exists once any ballot does, even an empty one, so that
+  ** e->pool + e->off[i] is never arithmetic on NULL. */
+  if (!e->pool || e->poollen + n > e->poolcap) {
     uint64_t nc = e->poolcap ? e->poolcap * 2 : 4096;
     int16_t *p;
     while (nc < e->poollen + n) nc *= 2;
@@ -161,7 +166,7 @@ stv_status stvi_election_add_tokens(stv_election *e, int64_t weight,
     e->pool = p;
     e->poolcap = nc;
   }
-  memcpy(e->pool + e->poollen, tok, n * sizeof(*tok));
+  if (n) memcpy(e->pool + e->poollen, tok, n * sizeof(*tok));
   e->off[e->nballots] = (uint32_t)e->poollen;
   e->len[e->nballots] = (uint16_t)n;
   e->weight[e->nballots] = weight;

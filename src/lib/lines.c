@@ -78,17 +78,14 @@ stv_status stvi_lines_file(const char *path, stvi_line_fn fn, void *ud,
   size_t have = 0, cap = CHUNK + STV_MAX_LINE + 2;
   long lineno = 0;
   stv_status st = STV_OK;
-  int eof = 0;
-  if (strcmp(path, "-") == 0)
-    fd = 0;
-  else
-    fd = open(path, O_RDONLY);
+  int eof = 0, is_stdin = strcmp(path, "-") == 0;
+  fd = is_stdin ? 0 : open(path, O_RDONLY);
   if (fd < 0)
     return stvi_fail(err, STV_EIO, path, 0, 0, "%s: cannot open: %s", path,
                      strerror(errno));
   buf = stvi_realloc(NULL, cap);
   if (!buf) {
-    if (fd) close(fd);
+    if (!is_stdin) close(fd);
     return STV_ENOMEM;
   }
   while (!eof && st == STV_OK) {
@@ -131,6 +128,6 @@ stv_status stvi_lines_file(const char *path, stvi_line_fn fn, void *ud,
     }
   }
   stvi_free(buf);
-  if (fd) close(fd);
+  if (!is_stdin) close(fd);
   return st;
 }

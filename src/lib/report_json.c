@@ -41,7 +41,9 @@ static void events(stvi_buf *b, const stvi_stage *s, int type,
   int i, first = 1;
   stvi_buf_puts(b, "[");
   for (i = 0; i < s->nevents; i++) {
-    if (s->events[i].type != type) continue;
+    if (s->events[i].type != type &&
+        !(type == STVI_EV_NOTE && s->events[i].type == STVI_EV_DEFERRED))
+      continue;
     if (!first) stvi_buf_puts(b, ", ");
     first = 0;
     if (with_text) {
@@ -129,7 +131,7 @@ stv_status stvi_write_json(const stv_result *r, stv_write_fn fn, void *ud) {
     events(&b, s, STVI_EV_EXCLUDED, 0);
     stvi_buf_puts(&b, ",\n     \"ties\": ");
     events(&b, s, STVI_EV_TIE, 1);
-    stvi_buf_puts(&b, ",\n     \"notes\": ");
+    stvi_buf_puts(&b, ",\n     \"notes\": "); /* notes and deferrals */
     events(&b, s, STVI_EV_NOTE, 1);
     stvi_buf_puts(&b, "}");
   }

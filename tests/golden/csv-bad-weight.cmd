@@ -1,0 +1,1 @@
+count --rules scottish --seats 2 tests/elections/csv-bad-weight.csv

@@ -28,18 +28,20 @@ static const stvi_rule rules[] = {
      stvi_count_ers97, 2, STVI_QUOTA_ERS97, 0, 0, 0, TIES_F,
      STVI_POL_TRUNCATE, STVI_POL_SKIP, STVI_POL_TRUNCATE},
     {"meek",
-     "Meek STV (Hill, Wichmann & Woodall, Algorithm 123, 1987)",
-     stvi_count_meek, 6, STVI_QUOTA_DROOP_EXACT, 0, 1, 1, TIES_F,
+     "Meek STV (Hill, Wichmann & Woodall, Algorithm 123, 1987): keep "
+     "values to convergence, 9 decimals",
+     stvi_count_meek, 9, STVI_QUOTA_DROOP_EXACT, 0, 0, 1, TIES_F,
      STVI_POL_TRUNCATE, STVI_POL_SKIP, STVI_POL_CONTINUE},
     {"nz-meek",
      "Meek STV as in New Zealand's Local Electoral Regulations 2001, "
      "Schedule 1A (9 decimals)",
-     stvi_count_meek, 9, STVI_QUOTA_DROOP_EXACT, 0, 0, 0, TIES_B,
+     stvi_count_meek, 9, STVI_QUOTA_DROOP_EXACT, 0, 0, 0,
+     {STVI_TIE_RANDOM, 0, 0}, /* after AAFD (clause 40), done in meek.c */
      STVI_POL_TRUNCATE, STVI_POL_SKIP, STVI_POL_TRUNCATE},
     {"warren",
      "Warren STV (Voting matters): elected candidates keep a fixed amount "
-     "of each vote",
-     stvi_count_meek, 6, STVI_QUOTA_DROOP_EXACT, 0, 1, 0, TIES_F,
+     "of each vote (9 decimals)",
+     stvi_count_meek, 9, STVI_QUOTA_DROOP_EXACT, 0, 0, 0, TIES_F,
      STVI_POL_TRUNCATE, STVI_POL_SKIP, STVI_POL_CONTINUE},
     {"wigm",
      "Weighted inclusive Gregory: the Scottish transfer with choosable "

@@ -14,6 +14,7 @@
 */
 #include <string.h>
 
+#include "exact.h"
 #include "piles.h"
 
 /* Elects, highest vote first, every hopeful who has reached the quota. */
@@ -179,6 +180,7 @@ static stv_status transfer_excluded(stvi_count *c, stvi_piles *P, int k,
 }
 
 stv_status stvi_count_gregory(stvi_count *c) {
+  if (c->o->arith == STVI_ARITH_EXACT) return stvi_exact_wigm(c);
   stvi_piles P;
   unsigned char *pending = stvi_calloc_array((size_t)c->n, 1);
   stv_status st;

@@ -1,0 +1,1 @@
+count --rules meek --decimals 6 tests/elections/meek-example-1.blt

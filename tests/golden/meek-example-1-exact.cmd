@@ -1,0 +1,1 @@
+count --rules meek --arith exact tests/elections/meek-example-1.blt

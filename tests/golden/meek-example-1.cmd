@@ -1,0 +1,1 @@
+count --rules meek tests/elections/meek-example-1.blt

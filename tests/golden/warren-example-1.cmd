@@ -1,0 +1,1 @@
+count --rules warren tests/elections/warren-example-1.blt

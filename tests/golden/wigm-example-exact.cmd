@@ -1,0 +1,1 @@
+count --rules wigm --arith exact tests/elections/wigm-example.blt

@@ -41,7 +41,7 @@ static const char usage_text[] =
     "  --ties T         backwards|forwards|random:SEED|order:A>B>...,\n"
     "                   chained with commas (default: the rule set's own)\n"
     "  --quota Q        droop|droop-exact|hare|hare-exact|ers97 (wigm, uig)\n"
-    "  --decimals N     0..9 (wigm, uig, meek, warren)\n"
+    "  --decimals N     0..9 (wigm, uig)\n"
     "  --equal P        equal preferences: truncate|reject\n"
     "  --repeat P       a candidate ranked twice: skip|truncate|reject\n"
     "  --skipped P      a skipped rank: continue|truncate|reject\n"

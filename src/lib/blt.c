@@ -31,6 +31,13 @@ typedef struct blt {
   int names;
   int16_t *tok;
   size_t tokcap;
+  /* ballots parsed but not yet merged (election.c takes them in batches) */
+  int16_t *btok;
+  size_t btoklen, btokcap;
+  size_t nb;
+  size_t boff[STVI_BATCH], blen[STVI_BATCH];
+  int64_t bw[STVI_BATCH];
+  long bline;
   char **alt; /* names from "# ALTERNATIVE NAME n: ..." comments */
   int nalt;
 } blt;
@@ -160,8 +167,88 @@ static stv_status push_tok(blt *p, size_t *nt, int16_t t, long line,
   return STV_OK;
 }
 
+/* Merges the pending batch of ballots into the election. */
+static stv_status flush(blt *p) {
+  const int16_t *toks[STVI_BATCH];
+  size_t j;
+  stv_status st;
+  if (p->nb == 0) return STV_OK;
+  for (j = 0; j < p->nb; j++) toks[j] = p->btok + p->boff[j];
+  st = stvi_election_add_many(p->e, p->nb, p->bw, toks, p->blen);
+  p->nb = 0;
+  p->btoklen = 0;
+  if (st == STV_ELIMIT)
+    return stvi_fail(p->err, st, p->file, p->bline, 1,
+                     "too many distinct ballots (at most %ld) or preferences",
+                     (long)STV_MAX_BALLOTS);
+  if (st == STV_EOVERFLOW)
+    return stvi_fail(p->err, st, p->file, p->bline, 1,
+                     "the sum of ballot weights is too large");
+  return st;
+}
+
+/* Queues one parsed ballot (p->tok[0..nt)) for merging. */
+static stv_status queue(blt *p, int64_t w, size_t nt, long line) {
+  if (w < 0 || w > STV_MAX_WEIGHT) return STV_ELIMIT;
+  if (p->btoklen + nt > p->btokcap) {
+    size_t nc = p->btokcap ? p->btokcap : 1024;
+    int16_t *nb;
+    while (nc < p->btoklen + nt) nc *= 2;
+    nb = stvi_realloc_array(p->btok, nc, sizeof(*nb));
+    if (!nb) return STV_ENOMEM;
+    p->btok = nb;
+    p->btokcap = nc;
+  }
+  if (nt) memcpy(p->btok + p->btoklen, p->tok, nt * sizeof(*p->tok));
+  p->boff[p->nb] = p->btoklen;
+  p->blen[p->nb] = nt;
+  p->bw[p->nb] = w;
+  p->btoklen += nt;
+  p->nb++;
+  p->bline = line;
+  return p->nb == STVI_BATCH ? flush(p) : STV_OK;
+}
+
+/* The common line "W c c c 0" (digits and single spaces, nothing else),
+** parsed in one tight pass.  Returns 0 for anything else, which the general
+** parser below then reads (and reports, if wrong). */
+static int fast_ballot(blt *p, const char *s, size_t n, int64_t *w,
+                       size_t *nt) {
+  size_t i = 0, k = 0;
+  int64_t v = 0;
+  const int ncand = p->e->ncand;
+  if (n == 0 || !is_digit(s[0]) || s[0] == '0') return 0;
+  while (i < n && is_digit(s[i])) {
+    v = v * 10 + (s[i++] - '0');
+    if (v > STV_MAX_WEIGHT) return 0;
+  }
+  *w = v;
+  for (;;) {
+    if (i >= n || s[i] != ' ') return 0;
+    i++;
+    if (i >= n || !is_digit(s[i])) return 0;
+    if (s[i] == '0') {
+      if (i + 1 != n) return 0; /* the closing 0 ends the line */
+      *nt = k;
+      return 1;
+    }
+    v = 0;
+    while (i < n && is_digit(s[i])) {
+      v = v * 10 + (s[i++] - '0');
+      if (v > ncand) return 0;
+    }
+    if (k == p->tokcap) return 0;
+    p->tok[k++] = (int16_t)(v - 1);
+  }
+}
+
 static stv_status ballot(blt *p, const char *s, size_t n, long line) {
   size_t i = skip_sp(s, n, 0), nt = 0;
+  {
+    int64_t fw;
+    if (fast_ballot(p, s, n, &fw, &nt)) return queue(p, fw, nt, line);
+    nt = 0;
+  }
   int64_t w;
   stv_status st;
   if (i < n && s[i] == '(') { /* optional ballot identifier */
@@ -180,7 +267,7 @@ static stv_status ballot(blt *p, const char *s, size_t n, long line) {
   i = skip_sp(s, n, i);
   if (w == 0 && (i >= n || s[i] == '#') && nt == 0 && s[skip_sp(s, n, 0)] == '0') {
     p->state = S_NAMES; /* the lone 0 that ends the ballots */
-    return STV_OK;
+    return flush(p);
   }
   for (;;) {
     size_t at;
@@ -227,14 +314,7 @@ static stv_status ballot(blt *p, const char *s, size_t n, long line) {
   if (i < n && s[i] != '#')
     return fail(p, line, i, STV_ESYNTAX, "end of line after the closing 0",
                 s, n);
-  st = stvi_election_add_tokens(p->e, w, p->tok, nt);
-  if (st == STV_ELIMIT)
-    return stvi_fail(p->err, st, p->file, line, 1,
-                     "too many distinct ballots or preferences");
-  if (st == STV_EOVERFLOW)
-    return stvi_fail(p->err, st, p->file, line, 1,
-                     "the sum of ballot weights is too large");
-  return st;
+  return queue(p, w, nt, line);
 }
 
 /* Parses a quoted string at s[i] (s[i] == '"').  Writes the unescaped text
@@ -433,6 +513,7 @@ static stv_status finish(blt *p, stv_status st, long lastline,
                          stv_election **out) {
   int i;
   stvi_free(p->tok);
+  stvi_free(p->btok);
   if (st == STV_OK) use_alt_names(p);
   if (p->alt)
     for (i = 0; i < p->e->ncand; i++) stvi_free(p->alt[i]);

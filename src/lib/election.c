@@ -88,22 +88,54 @@ static uint64_t hash_tokens(const int16_t *t, size_t n) {
     h ^= (uint16_t)t[i];
     h *= 1099511628211ULL;
   }
-  h ^= h >> 29;
+  h ^= h >> 33; /* murmur3's finaliser: every bit depends on every bit */
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
   return h;
 }
 
+/* A slot holds the upper 32 bits of the ballot's hash beside its index, so
+** a probe that meets another ballot is told apart without touching the
+** ballot itself (the lookups are what loading large files costs).
+** The home slot is the top bits of the hash, which the tag keeps, so the
+** table doubles without looking at a single ballot. */
+#define SLOT(tag, i) (((uint64_t)(tag) << 32) | (uint64_t)((i) + 1))
+#define SLOT_INDEX(s) ((uint32_t)(s) - 1)
+#define SLOT_TAG(s) ((uint32_t)((s) >> 32))
+#define HOME(e, hv) ((hv) >> (64 - (e)->slotbits))
+
 static stv_status grow_slots(stv_election *e) {
-  uint64_t ns = e->nslots ? e->nslots * 2 : 1024, i;
-  uint32_t *s = stvi_calloc_array(ns, sizeof(*s));
+  int bits = e->slotbits ? e->slotbits + 1 : 10;
+  uint64_t ns, i;
+  uint64_t *s;
+  /* at most 70% full, with room for a batch */
+  while (bits <= 32 && ((uint64_t)1 << bits) * 7 <
+                           (uint64_t)(e->nballots + STVI_BATCH + 1) * 10)
+    bits++;
+  if (bits > 32) return STV_ELIMIT;
+  ns = (uint64_t)1 << bits;
+  s = stvi_calloc_array(ns, sizeof(*s));
   if (!s) return STV_ENOMEM;
-  for (i = 0; i < (uint64_t)e->nballots; i++) {
-    uint64_t h = hash_tokens(e->pool + e->off[i], e->len[i]) & (ns - 1);
+  if (!e->slots) /* index dropped after loading: rebuild from the ballots */
+    for (i = 0; i < (uint64_t)e->nballots; i++) {
+      uint64_t hv = hash_tokens(e->pool + e->off[i], e->len[i]);
+      uint64_t h = hv >> (64 - bits);
+      while (s[h]) h = (h + 1) & (ns - 1);
+      s[h] = SLOT(hv >> 32, i);
+    }
+  for (i = 0; i < e->nslots; i++) {
+    uint64_t h;
+    if (!e->slots[i]) continue;
+    h = (uint64_t)SLOT_TAG(e->slots[i]) >> (32 - bits);
     while (s[h]) h = (h + 1) & (ns - 1);
-    s[h] = (uint32_t)(i + 1);
+    s[h] = e->slots[i];
   }
   stvi_free(e->slots);
   e->slots = s;
   e->nslots = ns;
+  e->slotbits = bits;
   return STV_OK;
 }
 
@@ -127,8 +159,8 @@ static stv_status grow_ballots(stv_election *e) {
   return STV_OK;
 }
 
-stv_status stvi_election_add_tokens(stv_election *e, int64_t weight,
-                                    const int16_t *tok, size_t n) {
+static stv_status insert_hashed(stv_election *e, int64_t weight,
+                                const int16_t *tok, size_t n, uint64_t hv) {
   uint64_t h;
   stv_status st;
   if (weight < 0 || weight > STV_MAX_WEIGHT) return STV_ELIMIT;
@@ -138,10 +170,10 @@ stv_status stvi_election_add_tokens(stv_election *e, int64_t weight,
     st = grow_slots(e);
     if (st) return st;
   }
-  h = hash_tokens(tok, n) & (e->nslots - 1);
+  h = HOME(e, hv);
   while (e->slots[h]) {
-    uint32_t i = e->slots[h] - 1;
-    if (e->len[i] == n &&
+    uint32_t i = SLOT_INDEX(e->slots[h]);
+    if (SLOT_TAG(e->slots[h]) == (uint32_t)(hv >> 32) && e->len[i] == n &&
         (n == 0 ||
          memcmp(e->pool + e->off[i], tok, n * sizeof(*tok)) == 0)) {
       e->weight[i] += weight;
@@ -171,9 +203,54 @@ stv_status stvi_election_add_tokens(stv_election *e, int64_t weight,
   e->len[e->nballots] = (uint16_t)n;
   e->weight[e->nballots] = weight;
   e->poollen += n;
-  e->slots[h] = (uint32_t)(e->nballots + 1);
+  e->slots[h] = SLOT(hv >> 32, e->nballots);
   e->nballots++;
   e->papers += weight;
+  return STV_OK;
+}
+
+stv_status stvi_election_add_tokens(stv_election *e, int64_t weight,
+                                    const int16_t *tok, size_t n) {
+  return insert_hashed(e, weight, tok, n, hash_tokens(tok, n));
+}
+
+/* Loading a large file is bound by cache misses in the merge index, so a
+** reader hands ballots over in batches: all hashes first, with the slots
+** they will probe prefetched, then the ballots those slots hold, then the
+** inserts themselves, which find their memory already on its way. */
+stv_status stvi_election_add_many(stv_election *e, size_t k,
+                                  const int64_t *weight,
+                                  const int16_t *const *tok,
+                                  const size_t *n) {
+  uint64_t hv[STVI_BATCH];
+  size_t j;
+  stv_status st;
+  if (k > STVI_BATCH) return STV_EINVAL;
+  if ((uint64_t)(e->nballots + (int64_t)k + 1) * 10 > e->nslots * 7) {
+    st = grow_slots(e);
+    if (st) return st;
+  }
+  for (j = 0; j < k; j++) {
+    hv[j] = hash_tokens(tok[j], n[j]);
+    __builtin_prefetch(&e->slots[HOME(e, hv[j])]);
+  }
+  for (j = 0; j < k; j++) {
+    uint64_t s = e->slots[HOME(e, hv[j])];
+    if (s) {
+      uint32_t i = SLOT_INDEX(s);
+      __builtin_prefetch(&e->len[i]);
+      __builtin_prefetch(&e->off[i]);
+      __builtin_prefetch(&e->weight[i], 1);
+    }
+  }
+  for (j = 0; j < k; j++) {
+    uint64_t s = e->slots[HOME(e, hv[j])];
+    if (s) __builtin_prefetch(e->pool + e->off[SLOT_INDEX(s)]);
+  }
+  for (j = 0; j < k; j++) {
+    st = insert_hashed(e, weight[j], tok[j], n[j], hv[j]);
+    if (st) return st;
+  }
   return STV_OK;
 }
 
@@ -181,6 +258,7 @@ void stvi_election_done(stv_election *e) {
   stvi_free(e->slots);
   e->slots = NULL;
   e->nslots = 0;
+  e->slotbits = 0;
 }
 
 stv_status stv_election_add_ballot(stv_election *e, int64_t weight,

@@ -85,14 +85,22 @@ struct stv_election {
   int16_t *pool;
   uint64_t poollen;
   uint64_t poolcap;
-  uint32_t *slots; /* open-addressing hash of ballot index + 1 */
+  uint64_t *slots; /* open-addressing: hash tag << 32 | ballot index + 1 */
   uint64_t nslots;
+  int slotbits;   /* nslots == 1 << slotbits */
   int64_t papers; /* sum of weights */
 };
 
 /* Adds a ranking of 0-based tokens (already validated). */
 stv_status stvi_election_add_tokens(stv_election *e, int64_t weight,
                                     const int16_t *tok, size_t n);
+/* Adds k <= STVI_BATCH ballots at once, prefetching the merge index (the
+** fast path of the BLT reader).  Stops at the first failure. */
+#define STVI_BATCH 32
+stv_status stvi_election_add_many(stv_election *e, size_t k,
+                                  const int64_t *weight,
+                                  const int16_t *const *tok,
+                                  const size_t *n);
 /* For readers that learn the number of candidates before the names. */
 stv_status stvi_election_set_ncand(stv_election *e, int n);
 stv_status stvi_election_set_name(stv_election *e, int i, const char *s,

@@ -42,7 +42,8 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN  := $(BUILD)/tests/real_check $(BUILD)/tests/load_all
 LIBSTV    := $(BUILD)/libstv.a
 
-.PHONY: all run check test deps lint bench fuzz clean
+.PHONY: all run check test deps lint bench fuzz clean build-tests
+.SECONDARY:
 all: $(BUILD)/hustings
 
 $(BUILD)/%.o: %.c

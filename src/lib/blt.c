@@ -37,7 +37,7 @@ typedef struct blt {
   size_t nb;
   size_t boff[STVI_BATCH], blen[STVI_BATCH];
   int64_t bw[STVI_BATCH];
-  long bline;
+  long bline[STVI_BATCH]; /* the line of each, for its errors */
   char **alt; /* names from "# ALTERNATIVE NAME n: ..." comments */
   int nalt;
 } blt;
@@ -170,19 +170,19 @@ static stv_status push_tok(blt *p, size_t *nt, int16_t t, long line,
 /* Merges the pending batch of ballots into the election. */
 static stv_status flush(blt *p) {
   const int16_t *toks[STVI_BATCH];
-  size_t j;
+  size_t j, done;
   stv_status st;
   if (p->nb == 0) return STV_OK;
   for (j = 0; j < p->nb; j++) toks[j] = p->btok + p->boff[j];
-  st = stvi_election_add_many(p->e, p->nb, p->bw, toks, p->blen);
+  st = stvi_election_add_many(p->e, p->nb, p->bw, toks, p->blen, &done);
   p->nb = 0;
   p->btoklen = 0;
   if (st == STV_ELIMIT)
-    return stvi_fail(p->err, st, p->file, p->bline, 1,
+    return stvi_fail(p->err, st, p->file, p->bline[done], 1,
                      "too many distinct ballots (at most %ld) or preferences",
                      (long)STV_MAX_BALLOTS);
   if (st == STV_EOVERFLOW)
-    return stvi_fail(p->err, st, p->file, p->bline, 1,
+    return stvi_fail(p->err, st, p->file, p->bline[done], 1,
                      "the sum of ballot weights is too large");
   return st;
 }
@@ -190,7 +190,7 @@ static stv_status flush(blt *p) {
 /* Queues one parsed ballot (p->tok[0..nt)) for merging. */
 static stv_status queue(blt *p, int64_t w, size_t nt, long line) {
   if (w < 0 || w > STV_MAX_WEIGHT) return STV_ELIMIT;
-  if (p->btoklen + nt > p->btokcap) {
+  if (!p->btok || p->btoklen + nt > p->btokcap) { /* never NULL + 0 */
     size_t nc = p->btokcap ? p->btokcap : 1024;
     int16_t *nb;
     while (nc < p->btoklen + nt) nc *= 2;
@@ -204,8 +204,7 @@ static stv_status queue(blt *p, int64_t w, size_t nt, long line) {
   p->blen[p->nb] = nt;
   p->bw[p->nb] = w;
   p->btoklen += nt;
-  p->nb++;
-  p->bline = line;
+  p->bline[p->nb++] = line;
   return p->nb == STVI_BATCH ? flush(p) : STV_OK;
 }
 
@@ -512,6 +511,11 @@ static stv_status on_line(void *ud, const char *s, size_t n, long line) {
 static stv_status finish(blt *p, stv_status st, long lastline,
                          stv_election **out) {
   int i;
+  if (p->nb) { /* queued ballots come before the failure, and so do their
+               ** errors: a later line's error must not hide them */
+    stv_status fst = flush(p);
+    if (fst) st = fst;
+  }
   stvi_free(p->tok);
   stvi_free(p->btok);
   if (st == STV_OK) use_alt_names(p);

@@ -221,10 +221,11 @@ stv_status stvi_election_add_tokens(stv_election *e, int64_t weight,
 stv_status stvi_election_add_many(stv_election *e, size_t k,
                                   const int64_t *weight,
                                   const int16_t *const *tok,
-                                  const size_t *n) {
+                                  const size_t *n, size_t *done) {
   uint64_t hv[STVI_BATCH];
   size_t j;
   stv_status st;
+  *done = 0;
   if (k > STVI_BATCH) return STV_EINVAL;
   if ((uint64_t)(e->nballots + (int64_t)k + 1) * 10 > e->nslots * 7) {
     st = grow_slots(e);
@@ -250,6 +251,7 @@ stv_status stvi_election_add_many(stv_election *e, size_t k,
   for (j = 0; j < k; j++) {
     st = insert_hashed(e, weight[j], tok[j], n[j], hv[j]);
     if (st) return st;
+    *done = j + 1;
   }
   return STV_OK;
 }

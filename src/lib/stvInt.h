@@ -95,12 +95,13 @@ struct stv_election {
 stv_status stvi_election_add_tokens(stv_election *e, int64_t weight,
                                     const int16_t *tok, size_t n);
 /* Adds k <= STVI_BATCH ballots at once, prefetching the merge index (the
-** fast path of the BLT reader).  Stops at the first failure. */
+** fast path of the BLT reader).  Stops at the first failure; *done
+** receives the number added, so ballot *done is the one that failed. */
 #define STVI_BATCH 32
 stv_status stvi_election_add_many(stv_election *e, size_t k,
                                   const int64_t *weight,
                                   const int16_t *const *tok,
-                                  const size_t *n);
+                                  const size_t *n, size_t *done);
 /* For readers that learn the number of candidates before the names. */
 stv_status stvi_election_set_ncand(stv_election *e, int n);
 stv_status stvi_election_set_name(stv_election *e, int i, const char *s,

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# bench/run.sh BUILD: speed and memory of hustings on large files.
+#
+# A benchmark, not a test: it always exits 0 unless it cannot run at all
+# (no binaries, no disk space); the PASS/MISS column is for reading.
+#
+# Generates (once) into bench/out/, which is gitignored:
+#   nec-1M.blt, nec-10M.blt  synthetic NEC-style election (bench/gen.c nec)
+#   ward-1M.blt              the largest ward in ../shared/data/scotland/
+#                            14_cands resampled to 1M papers (gen resample)
+# A file is reused when its .meta sidecar says it was written by the same
+# gen.c with the same arguments and the file still has the recorded size.
+#
+# Then times `hustings count --rules R --format json FILE > /dev/null` for
+# each file and rule set, under GNU time (/usr/bin/time -f '%e %M') or, if
+# that is missing, gen's own stand-in (gen time: wall clock + wait4 RSS).
+#
+# Environment:
+#   BENCH_RULES   rule sets (default: scottish ers97 wigm uig meek nz-meek
+#                 warren irv block)
+#   BENCH_FILES   files to use (default: nec-1M nec-10M ward-1M); any
+#                 nec-N or ward-N, N a number with an optional K or M
+#   BENCH_REPEAT  runs per cell, best wall time kept (default 3)
+#   BENCH_WARD    source BLT for ward-1M (default: the largest file in
+#                 ../shared/data/scotland/14_cands)
+#   BENCH_SEED    generator seed (default: gen's built-in seed)
+#   BENCH_TIMER   gen: use 'gen time' even where GNU time is installed
+set -u
+export LC_ALL=C
+cd "$(dirname "$0")/.." || exit 1
+root=$(pwd)
+
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
+HUST=$BUILD/hustings
+GEN=$BUILD/bench/gen
+OUT=$root/bench/out
+RULES=${BENCH_RULES:-scottish ers97 wigm uig meek nz-meek warren irv block}
+FILES=${BENCH_FILES:-nec-1M nec-10M ward-1M}
+REPEAT=${BENCH_REPEAT:-3}
+SEED=()
+[ -n "${BENCH_SEED:-}" ] && SEED=("$BENCH_SEED")
+
+# Goals (docs: bench/README.md).  Time goals apply to the 10M file.
+GOAL_FILE=nec-10M
+GOAL_RSS_MB=256
+goal_time() { # rule -> seconds, or empty
+  case $1 in
+    scottish | ers97 | wigm) echo 2 ;;
+    meek) echo 5 ;;
+    *) echo "" ;;
+  esac
+}
+
+for x in "$HUST" "$GEN"; do
+  if [ ! -x "$x" ]; then
+    echo "bench: $x not built (run: make bench)" >&2
+    exit 1
+  fi
+done
+mkdir -p "$OUT"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ "${BENCH_TIMER:-}" = gen ]; then
+  TIMER=gen
+elif [ -x /usr/bin/time ] && /usr/bin/time -f '%e %M' -o "$tmp/t" true 2>/dev/null; then
+  TIMER=gnu
+else
+  TIMER=gen
+  echo "bench: /usr/bin/time (GNU time) not found; using 'gen time' instead."
+  echo "       for GNU time: apt-get install -y time"
+fi
+
+# timed OUTFILE CMD...: runs CMD with stdout to /dev/null, stderr to
+# $tmp/err; writes "seconds kilobytes" to OUTFILE; returns CMD's status.
+timed() {
+  local tf=$1 rc
+  shift
+  if [ "$TIMER" = gnu ]; then
+    local t0=${EPOCHREALTIME:-} t1 e kb
+    /usr/bin/time -f '%e %M' -o "$tf.raw" "$@" >/dev/null 2>"$tmp/err"
+    rc=$?
+    t1=${EPOCHREALTIME:-}
+    # "Command exited with non-zero status N" may come first
+    read -r e kb < <(tail -n 1 "$tf.raw")
+    # %e has 1/100 s; bash 5's EPOCHREALTIME gives microseconds
+    if [ -n "$t0" ] && [ -n "$t1" ]; then
+      e=$(awk -v a="${t0/,/.}" -v b="${t1/,/.}" 'BEGIN{printf "%.3f", b - a}')
+    fi
+    echo "$e $kb" >"$tf"
+  else
+    "$GEN" time -o "$tf" "$@" >/dev/null 2>"$tmp/err"
+    rc=$?
+  fi
+  return $rc
+}
+
+# ---- the files -----------------------------------------------------------
+gen_key=$(cksum <bench/gen.c | cut -d' ' -f1)
+
+ward_src=${BENCH_WARD:-}
+if [ -z "$ward_src" ]; then
+  # shellcheck disable=SC2012 # plain names; ls -S sorts by size
+  ward_src=$(ls -S "$root"/../shared/data/scotland/14_cands/*.blt 2>/dev/null |
+    head -n 1)
+fi
+
+# ballots NAME: the number of papers a file name asks for (nec-10M,
+# ward-250K, nec-5000), or nothing if it names none
+ballots_of() {
+  local n=${1#*-}
+  case $n in
+    *[!0-9KM]* | "" | [KM]*) ;;
+    *M) echo $((${n%M} * 1000000)) ;;
+    *K) echo $((${n%K} * 1000)) ;;
+    *[0-9]) echo "$n" ;;
+  esac
+}
+
+# ensure NAME: generates $OUT/NAME.blt unless a matching one is there;
+# leaves "ballots N distinct D bytes B" in $OUT/NAME.meta.
+ensure() {
+  local name=$1 f=$OUT/$1.blt meta=$OUT/$1.meta key args size n
+  n=$(ballots_of "$name")
+  if [ -z "$n" ]; then
+    echo "bench: cannot tell the number of ballots from '$name' (e.g. nec-10M)"
+    return 1
+  fi
+  case $name in
+    nec-*) args=(nec "$n" "$f.tmp" "${SEED[@]}") ;;
+    ward-*)
+      if [ -z "$ward_src" ] || [ ! -r "$ward_src" ]; then
+        echo "bench: no source ward for $name (set BENCH_WARD=FILE.blt)"
+        return 1
+      fi
+      args=(resample "$ward_src" "$n" "$f.tmp" "${SEED[@]}")
+      key=" src=${ward_src##*/}:$(cksum <"$ward_src" | cut -d' ' -f1)" ;;
+    *) echo "bench: unknown file $name"; return 1 ;;
+  esac
+  key="gen=$gen_key ${args[0]} n=$n seed=${BENCH_SEED:-default}${key:-}"
+  if [ -f "$f" ] && [ -f "$meta" ] && [ "$(head -n 1 "$meta")" = "$key" ]; then
+    size=$(stat -c %s "$f")
+    if sed -n 2p "$meta" | grep -q " bytes $size\$"; then
+      echo "bench: reusing $name.blt ($((size / 1048576)) MiB)"
+      return 0
+    fi
+  fi
+  echo -n "bench: generating $name.blt ... "
+  rm -f "$f" "$meta"
+  local t0=$SECONDS
+  if ! "$GEN" "${args[@]}" >"$tmp/gen.out"; then
+    rm -f "$f.tmp"
+    echo "failed"
+    return 1
+  fi
+  mv "$f.tmp" "$f"
+  { echo "$key"; cat "$tmp/gen.out"; } >"$meta"
+  echo "$(($(stat -c %s "$f") / 1048576)) MiB in $((SECONDS - t0)) s"
+}
+
+avail_kb=$(df -Pk "$OUT" | awk 'NR == 2 {print $4}')
+if [ "${avail_kb:-0}" -lt 1048576 ]; then
+  echo "bench: less than 1 GiB free under $OUT; not generating" >&2
+  exit 1
+fi
+
+files=()
+for name in $FILES; do
+  if ensure "$name"; then files+=("$name"); fi
+done
+
+# ---- the runs -------------------------------------------------------------
+hr() { printf '%s\n' "-----------------------------------------------------------------------------------------------"; }
+echo
+echo "$("$HUST" --version 2>/dev/null | head -n 1)  ($(uname -m), $(nproc) cores; timer: $TIMER; best of $REPEAT)"
+echo "goals: scottish, ers97, wigm < 2 s and meek < 5 s on $GOAL_FILE; peak RSS < $GOAL_RSS_MB MB on every row"
+hr
+printf '%-9s %9s %9s %-9s %8s %12s %8s %-6s %s\n' \
+  file ballots distinct rule wall_s ballots/s rss_MB goal result
+hr
+for name in "${files[@]}"; do
+  f=$OUT/$name.blt
+  ballots=$(sed -n 2p "$OUT/$name.meta" | awk '{print $2}')
+  distinct=$(sed -n 2p "$OUT/$name.meta" | awk '{print $4}')
+  # the floor: reading the file once
+  timed "$tmp/t" wc -l "$f"
+  read -r wall kb <"$tmp/t"
+  awk -v f="$name" -v b="$ballots" -v d="$distinct" -v w="$wall" -v k="$kb" 'BEGIN {
+    printf "%-9s %9d %9d %-9s %8.3f %12s %8.1f %-6s %s\n", f, b, d, "(wc -l)",
+      w, (w > 0 ? sprintf("%.0f", b / w) : "-"), k / 1024, "-", "floor" }'
+  for rule in $RULES; do
+    extra=()
+    [ "$rule" = irv ] && extra=(--seats 1)
+    best='' bestkb='' status=ok
+    for ((i = 0; i < REPEAT; i++)); do
+      timed "$tmp/t" "$HUST" count --rules "$rule" "${extra[@]}" \
+        --format json "$f"
+      rc=$?
+      if [ $rc != 0 ]; then
+        if grep -qi 'not yet' "$tmp/err"; then status=n/a
+        else status="exit $rc: $(head -n 1 "$tmp/err" | cut -c1-60)"; fi
+        break
+      fi
+      read -r wall kb <"$tmp/t"
+      if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN{exit !(a < b)}'; then
+        best=$wall
+      fi
+      if [ -z "$bestkb" ] || [ "$kb" -gt "$bestkb" ]; then bestkb=$kb; fi
+    done
+    gt=
+    [ "$name" = "$GOAL_FILE" ] && gt=$(goal_time "$rule")
+    if [ "$status" != ok ]; then
+      printf '%-9s %9d %9d %-9s %8s %12s %8s %-6s %s\n' "$name" "$ballots" \
+        "$distinct" "$rule" - - - "${gt:+<${gt}s}" "$status"
+      continue
+    fi
+    awk -v f="$name" -v b="$ballots" -v d="$distinct" -v r="$rule" \
+      -v w="$best" -v k="$bestkb" -v gt="$gt" -v gm="$GOAL_RSS_MB" 'BEGIN {
+      mb = k / 1024; res = "PASS"; why = ""
+      if (gt != "" && w >= gt) why = why " time"
+      if (mb >= gm) why = why " rss"
+      if (why != "") res = "MISS" why
+      goal = gt != "" ? "<" gt "s" : "rss"
+      printf "%-9s %9d %9d %-9s %8.3f %12s %8.1f %-6s %s\n", f, b, d, r, w,
+        (w > 0 ? sprintf("%.0f", b / w) : "-"), mb, goal, res }'
+  done
+  hr
+done
+echo "distinct: rankings that differ token for token (what hustings keeps after"
+echo "merging), counted by gen when it wrote the file.  rss_MB: peak resident"
+echo "set of the whole process.  n/a: the rule set is not implemented yet."
+exit 0

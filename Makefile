@@ -42,7 +42,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN  := $(BUILD)/tests/real_check $(BUILD)/tests/load_all
 LIBSTV    := $(BUILD)/libstv.a
 
-.PHONY: all run check test deps lint bench fuzz clean build-tests
+.PHONY: all run check test deps need lint bench fuzz clean build-tests
 .SECONDARY:
 all: $(BUILD)/hustings
 
@@ -75,7 +75,10 @@ $(BUILD)/tests/unit/%.o: ALLCFLAGS += $(shell pkg-config --cflags cmocka)
 
 # Debian packages: installed when run as root, otherwise the one line needed.
 deps:
-	@missing=""; for p in $(PKGS); do \
+	@$(MAKE) --no-print-directory need PKGLIST='$(PKGS)'
+
+need:
+	@missing=""; for p in $(PKGLIST); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	    || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -117,8 +120,10 @@ $(BUILD)/bench/gen: bench/gen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ $<
 
+# make fuzz builds the harnesses; make fuzz FUZZ_SECONDS=60 also runs them.
 fuzz:
-	@tests/fuzz/build.sh
+	@$(MAKE) --no-print-directory need PKGLIST='$(PKGS) $(FUZZPKGS)'
+	@tests/fuzz/build.sh $(if $(FUZZ_SECONDS),--run $(FUZZ_SECONDS))
 
 clean:
 	rm -rf build

@@ -307,12 +307,19 @@ static stv_status transfer_surplus(ers *x, int k, int stage) {
     for (i = 0; i < nw; i++) tvs[i] = p->par[which[i]].tv;
     fmt(c, worth, s2, sizeof(s2));
     fmt(c, nw ? p->par[which[0]].tv : 0, s3, sizeof(s3));
-    st = stvi_event_add(
-        c, STVI_EV_NOTE, k,
-        "Surplus of %s %s; the last batch received, %lld transferable "
-        "papers, is worth only %s: they move at their value %s and the "
-        "rest of the surplus is non-transferable",
-        c->e->names[k], s1, (long long)movable, s2, s3);
+    if (movable == 0)
+      st = stvi_event_add(c, STVI_EV_NOTE, k,
+                          "Surplus of %s %s; no paper of the last batch "
+                          "received is transferable: the whole surplus is "
+                          "non-transferable",
+                          c->e->names[k], s1);
+    else
+      st = stvi_event_add(
+          c, STVI_EV_NOTE, k,
+          "Surplus of %s %s; the last batch received, %lld transferable "
+          "papers, is worth only %s: they move at their value %s and the "
+          "rest of the surplus is non-transferable",
+          c->e->names[k], s1, (long long)movable, s2, s3);
   }
   if (st == STV_OK) st = stvi_piles_move(&x->P, c, k, which, nw, tvs, stage);
   stvi_free(which);

@@ -39,7 +39,7 @@ typedef enum stv_status {
   STV_EINVAL,       /* an argument or option value is not acceptable */
   STV_EOVERFLOW,    /* a vote total left the range of the fixed-point type */
   STV_EUNSUPPORTED, /* the option is not available for this rule set/build */
-  STV_EBALLOT,      /* a ballot was rejected under the "reject" policy */
+  STV_EBALLOT,      /* no valid ballot is left to count */
   STV_LAST          /* never returned */
 } stv_status;
 

@@ -12,6 +12,7 @@
 **   value); 4 the output could not be written.
 */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,13 +105,21 @@ static int output(const stv_result *res, stv_format f, const char *path) {
   }
   if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >=
       sizeof(tmp))
-    return usage_error("output path too long: %s", path);
-  fp = fopen(tmp, "wb");
+  {
+    fprintf(stderr, "hustings: output path too long: %s\n", path);
+    return EXIT_OUTPUT;
+  }
+  {
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    fp = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (!fp && fd >= 0) close(fd);
+  }
   if (!fp) {
     fprintf(stderr, "hustings: %s: %s\n", tmp, strerror(errno));
     return EXIT_OUTPUT;
   }
   st = stv_result_write(res, f, write_file, fp);
+  if (!st && (fflush(fp) != 0 || fsync(fileno(fp)) != 0)) st = STV_EIO;
   if (fclose(fp) != 0 && !st) st = STV_EIO;
   if (st || rename(tmp, path) != 0) {
     fprintf(stderr, "hustings: cannot write %s\n", path);
@@ -125,6 +134,7 @@ static int exit_for(stv_status st) {
   case STV_EIO:
   case STV_ESYNTAX:
   case STV_ELIMIT:
+  case STV_EBALLOT:
     return EXIT_INPUT;
   case STV_EINVAL:
     return EXIT_USAGE;

@@ -287,8 +287,10 @@ stv_status stv_count(const stv_election *e, const stv_options *o,
     c.r->touched_repeat = c.b.touched_repeat;
     c.r->touched_skip = c.b.touched_skip;
     if (c.b.papers == 0)
-      st = stvi_fail(err, STV_EINVAL, "election", 0, 0,
-                     "there are no valid ballots to count");
+      st = stvi_fail(err, STV_EBALLOT, "election", 0, 0,
+                     "there are no valid ballots to count (%lld rejected, "
+                     "%lld with no usable preference)",
+                     (long long)c.b.invalid, (long long)c.b.empty);
   }
   if (st == STV_OK) st = c.rule->count(&c);
   if (st == STV_OK && c.ovf) st = STV_EOVERFLOW;

@@ -395,18 +395,18 @@ static stv_status choose_exclusion(ers *x, int64_t d, int *nk) {
   return st;
 }
 
-/* Names of x->grp[0..n) for the record, truncated to fit out. */
-static void group_names(ers *x, int n, char *out, size_t size) {
-  size_t len = 0;
+/* Names of x->grp[0..n) for the record, in a new string (NULL if out of
+** memory): never cut, so never a broken UTF-8 sequence. */
+static char *group_names(ers *x, int n) {
+  stvi_buf b;
   int i;
-  out[0] = '\0';
-  for (i = 0; i < n && len < size; i++) {
-    int w = snprintf(out + len, size - len, "%s%s",
-                     i == 0 ? "" : i + 1 == n ? " and " : ", ",
-                     x->c->e->names[x->grp[i]]);
-    if (w < 0) break;
-    len += (size_t)w;
+  stvi_buf_init(&b, (size_t)1 << 24);
+  stvi_buf_puts(&b, "");
+  for (i = 0; i < n; i++) {
+    stvi_buf_puts(&b, i == 0 ? "" : i + 1 == n ? " and " : ", ");
+    stvi_buf_puts(&b, x->c->e->names[x->grp[i]]);
   }
+  return b.failed ? NULL : b.data;
 }
 
 /* Excludes x->grp[0..ng) together [§5.4]: their papers move in batches of
@@ -421,10 +421,10 @@ static stv_status exclude_group(ers *x, int ng, const char *deferred) {
   int *which = NULL;
   int64_t *tvs = NULL;
   size_t maxpar = 1;
-  char names[900], v1[48];
+  char *names = group_names(x, ng), v1[48];
   stv_status st = STV_OK;
 
-  group_names(x, ng, names, sizeof(names));
+  if (!names) return STV_ENOMEM;
   for (g = 0; g < ng; g++) {
     cap += x->P.p[x->grp[g]].npar;
     if ((size_t)x->P.p[x->grp[g]].npar > maxpar)
@@ -515,6 +515,7 @@ static stv_status exclude_group(ers *x, int ng, const char *deferred) {
     if (c->nelected >= c->seats) break;
   }
 done:
+  stvi_free(names);
   stvi_free(vals);
   stvi_free(which);
   stvi_free(tvs);

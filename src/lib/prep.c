@@ -71,8 +71,10 @@ stv_status stvi_prepare(stvi_count *c) {
         if (!out_of_count[cand]) {
           if (seen[cand] == stamp)
             rep_here = 1;
-          else if (ng < sizeof(group) / sizeof(group[0]))
-            group[ng++] = cand;
+          else {
+            seen[cand] = stamp; /* a second mark in this group is a repeat */
+            if (ng < sizeof(group) / sizeof(group[0])) group[ng++] = cand;
+          }
         }
         if (k < n && t[k] == STVI_TOK_EQ) {
           k++;

@@ -11,8 +11,8 @@
 static void field(stvi_buf *b, const char *s) {
   int quote = strpbrk(s, ",\"\r\n") != NULL;
   /* a leading = + - @ would be a formula in a spreadsheet */
-  int guard = s[0] == '=' || s[0] == '+' || s[0] == '@' ||
-              (s[0] == '-' && !(s[1] >= '0' && s[1] <= '9'));
+  int guard = s[0] == '=' || s[0] == '+' || s[0] == '@' || s[0] == '-' ||
+              s[0] == '\t' || s[0] == '\r';
   if (!quote && !guard) {
     stvi_buf_puts(b, s);
     return;

@@ -16,13 +16,19 @@ int stvi_hopefuls(const stvi_count *c) {
   return n;
 }
 
+/* The whole text, however long (tie records name every tied candidate). */
 static char *vformat(const char *fmt, va_list ap) {
-  stvi_buf b;
-  char tmp[1024];
-  vsnprintf(tmp, sizeof(tmp), fmt, ap);
-  stvi_buf_init(&b, sizeof(tmp));
-  stvi_buf_puts(&b, tmp);
-  return b.failed ? NULL : b.data;
+  va_list aq;
+  int n;
+  char *s;
+  va_copy(aq, ap);
+  n = vsnprintf(NULL, 0, fmt, aq);
+  va_end(aq);
+  if (n < 0) return NULL;
+  s = stvi_realloc(NULL, (size_t)n + 1);
+  if (!s) return NULL;
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  return s;
 }
 
 stv_status stvi_stage_open(stvi_count *c, int kind, const int *subj, int ns,

@@ -17,7 +17,7 @@ const char *stv_strerror(stv_status st) {
   case STV_EINVAL: return "invalid argument";
   case STV_EOVERFLOW: return "arithmetic overflow";
   case STV_EUNSUPPORTED: return "not supported by this rule set or build";
-  case STV_EBALLOT: return "ballot rejected";
+  case STV_EBALLOT: return "no valid ballots";
   case STV_LAST: break;
   }
   return "unknown status";

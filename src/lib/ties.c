@@ -31,8 +31,9 @@ static int draw(stvi_count *c, uint64_t seed, int n) {
     c->rng_started = 1;
   }
   limit = UINT64_MAX - (UINT64_MAX % (uint64_t)n + 1) % (uint64_t)n;
+  /* limit = 2^64 - 1 - (2^64 mod n): accept x <= limit, as documented */
   do x = stvi_splitmix64(&c->rng);
-  while (x > limit - 1 && limit != UINT64_MAX);
+  while (x > limit);
   return (int)(x % (uint64_t)n);
 }
 
@@ -110,7 +111,7 @@ static stv_status tie_break(stvi_count *c, const stvi_tiestep *steps,
   if (!set) return STV_ENOMEM;
   memcpy(set, cands, (size_t)n * sizeof(int));
   qsort(set, (size_t)n, sizeof(int), cmp_int);
-  stvi_buf_init(&b, 64 * 1024);
+  stvi_buf_init(&b, (size_t)1 << 24); /* 1000 names of 512 bytes fit */
   stvi_buf_printf(&b, "Tie %s between ", what);
   names(c, set, n, &b);
   stvi_buf_puts(&b, ": ");

@@ -213,6 +213,93 @@ static void exclusions(const char *json, char *out, size_t n) {
   }
 }
 
+/* Keeps the first cap bytes of a report. */
+typedef struct head {
+  char *buf;
+  size_t len, cap;
+} head;
+
+static int to_head(void *ud, const char *d, size_t n) {
+  head *h = ud;
+  size_t k = h->len + n > h->cap ? h->cap - h->len : n;
+  memcpy(h->buf + h->len, d, k);
+  h->len += k;
+  h->buf[h->len] = '\0';
+  return 0;
+}
+
+/* "1=1" is the same candidate marked twice: a repeat, not an equal rank. */
+static void test_repeat_inside_equal_group(void **state) {
+  static const char blt[] = "3 1\n1 1=1 2 0\n1 1 2=2 3 0\n0\n"
+                            "\"A\"\n\"B\"\n\"C\"\n";
+  stv_election *e;
+  stv_options *o;
+  stv_result *r;
+  stv_error err;
+  sink *s = calloc(1, sizeof(*s));
+  (void)state;
+  assert_int_equal(stv_election_parse_blt(blt, sizeof(blt) - 1, "r", &e, &err),
+                   STV_OK);
+  assert_int_equal(stv_options_create(&o), STV_OK);
+  assert_int_equal(stv_options_set(o, "rules", "wigm", &err), STV_OK);
+  assert_int_equal(stv_count(e, o, &r, &err), STV_OK);
+  assert_int_equal(stv_result_write(r, STV_FORMAT_JSON, to_sink, s), STV_OK);
+  assert_non_null(strstr(s->buf, "\"touched\": {\"equal\": 0, \"repeat\": 2, "
+                                 "\"skipped\": 0}"));
+  assert_non_null(strstr(s->buf, "\"empty\": 0"));
+  stv_result_free(r);
+  stv_options_free(o);
+  stv_election_free(e);
+  free(s);
+}
+
+/* A tie among many candidates with long names is recorded whole: the note
+** ends with the candidate chosen, and the count does not fail. */
+static void test_long_tie_record(void **state) {
+  stv_election *e;
+  stv_options *o;
+  stv_result *r;
+  stv_error err;
+  sink *s = calloc(1, sizeof(*s));
+  char name[256];
+  int i;
+  static const int b1[] = {1}, b2[] = {2}, b3[] = {3};
+  (void)state;
+  assert_int_equal(stv_election_create(&e), STV_OK);
+  for (i = 1; i <= 400; i++) {
+    snprintf(name, sizeof(name), "%0200d", i);
+    assert_int_equal(stv_election_add_candidate(e, name), STV_OK);
+  }
+  assert_int_equal(stv_election_set_seats(e, 1), STV_OK);
+  assert_int_equal(stv_election_add_ballot(e, 2, b1, 1), STV_OK);
+  assert_int_equal(stv_election_add_ballot(e, 2, b2, 1), STV_OK);
+  assert_int_equal(stv_election_add_ballot(e, 1, b3, 1), STV_OK);
+  assert_int_equal(stv_options_create(&o), STV_OK);
+  assert_int_equal(stv_options_set(o, "rules", "scottish", &err), STV_OK);
+  assert_int_equal(stv_count(e, o, &r, &err), STV_OK);
+  (void)s;
+  /* the exclusion at stage 2 is a tie among the 397 with no votes */
+  {
+    head h;
+    const char *tie, *end;
+    memset(&h, 0, sizeof(h));
+    h.cap = (size_t)1 << 20;
+    h.buf = calloc(1, h.cap + 1);
+    assert_int_equal(stv_result_write(r, STV_FORMAT_JSON, to_head, &h), STV_OK);
+    tie = strstr(h.buf, "Tie for exclusion");
+    assert_non_null(tie);
+    end = strstr(tie, "\"candidate\"");
+    assert_non_null(end); /* the record is whole, up to who was chosen */
+    assert_true(end - tie > 397 * 200);
+    assert_non_null(strstr(tie, "; chosen: "));
+    free(h.buf);
+  }
+  free(s);
+  stv_result_free(r);
+  stv_options_free(o);
+  stv_election_free(e);
+}
+
 static void test_ties_reproducible(void **state) {
   /* A, B and C tie at every stage, so only the lot decides who goes. */
   static const char blt[] = "4 1\n3 1 0\n3 2 0\n3 3 0\n5 4 0\n0\n"
@@ -319,6 +406,8 @@ int main(void) {
       cmocka_unit_test(test_build_and_count),
       cmocka_unit_test(test_policies_counted),
       cmocka_unit_test(test_ties_reproducible),
+      cmocka_unit_test(test_repeat_inside_equal_group),
+      cmocka_unit_test(test_long_tie_record),
       cmocka_unit_test(test_out_of_memory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

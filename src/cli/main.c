@@ -8,7 +8,7 @@
 ** Exit statuses (also in --help and the README):
 **   0 success; 1 the count could not be completed (overflow, out of memory,
 **   option not allowed by the rule set); 2 bad input (unreadable file, syntax
-**   error, limit exceeded); 3 usage error (bad command line or option
+**   error, limit exceeded, no valid ballot); 3 usage error (bad command line or option
 **   value); 4 the output could not be written.
 */
 #include <errno.h>
@@ -53,7 +53,8 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 success; 1 the count could not be completed; 2 bad\n"
     "input (unreadable file, syntax error: FILE:LINE:COL: what was\n"
-    "expected); 3 usage error; 4 the output could not be written.\n";
+    "expected, or no valid ballot); 3 usage error; 4 the output could not\n"
+    "be written.\n";
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "hustings: ");

@@ -132,6 +132,7 @@ int64_t stv_election_distinct(const stv_election *e);  /* after merging */
 **   skipped   continue|truncate|reject (a skipped rank "-")
 **   withdraw  N (repeatable: counts as if candidate N had withdrawn)
 **   arith     fixed|exact            (exact needs GMP; meek and wigm)
+**   truncate  N (count only each paper's first N preferences; 0: all)
 ** A value the rule set forbids is refused when counting (STV_EUNSUPPORTED).
 */
 typedef struct stv_options stv_options;
@@ -178,6 +179,15 @@ typedef enum stv_format {
 
 stv_status stv_result_write(const stv_result *r, stv_format f,
                             stv_write_fn fn, void *ud);
+
+/* ---------------------------------------------------------------------- */
+/* What if?  Re-counts the same ballots under every rule set, with each
+** candidate withdrawn in turn, with every paper cut to its first k
+** preferences (k = 1, 2, ...), and by block vote, and writes a comparison
+** with the count that o asks for (text or JSON; docs/whatif.md). */
+stv_status stv_whatif_write(const stv_election *e, const stv_options *o,
+                            stv_format f, stv_write_fn fn, void *ud,
+                            stv_error *err);
 
 #ifdef __cplusplus
 }

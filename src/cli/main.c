@@ -2,6 +2,8 @@
 ** main.c: the hustings command, a thin client of include/stv.h.
 **
 **   hustings count [OPTIONS] FILE    count a BLT or rank-column CSV file
+**   hustings whatif [OPTIONS] FILE   compare outcomes (rule sets, withdrawals,
+**                                    shorter rankings, block vote)
 **   hustings rules                   list the rule sets
 **   hustings --help | --version
 **
@@ -28,6 +30,7 @@
 
 static const char usage_text[] =
     "usage: hustings count [OPTIONS] FILE\n"
+    "       hustings whatif [OPTIONS] FILE\n"
     "       hustings rules\n"
     "       hustings --help | --version\n"
     "\n"
@@ -47,9 +50,14 @@ static const char usage_text[] =
     "  --repeat P       a candidate ranked twice: skip|truncate|reject\n"
     "  --skipped P      a skipped rank: continue|truncate|reject\n"
     "  --withdraw N     count as if candidate N had withdrawn (repeatable)\n"
+    "  --truncate K     count only each paper's first K preferences\n"
     "  --arith A        fixed (default) or exact (GMP; meek and wigm)\n"
     "  --input K        blt or csv (default: from the file name)\n"
     "  -o, --output F   write to F (atomically) instead of standard output\n"
+    "\n"
+    "whatif compares the count asked for with every rule set, each\n"
+    "candidate withdrawn in turn, papers cut to their first k preferences,\n"
+    "and the block vote (--format text or json).\n"
     "\n"
     "Exit status: 0 success; 1 the count could not be completed; 2 bad\n"
     "input (unreadable file, syntax error: FILE:LINE:COL: what was\n"
@@ -89,14 +97,32 @@ static int cmd_rules(void) {
   return 0;
 }
 
-/* Writes the result to path via a temporary file and rename, so a failed
+/* What to write: a count's result, or the what-if comparison. */
+typedef struct job {
+  const stv_result *res;
+  const stv_election *e;
+  const stv_options *o;
+} job;
+
+static stv_status produce(const job *j, stv_format f, FILE *fp) {
+  stv_error err;
+  stv_status st;
+  memset(&err, 0, sizeof(err));
+  if (j->res) return stv_result_write(j->res, f, write_file, fp);
+  st = stv_whatif_write(j->e, j->o, f, write_file, fp, &err);
+  if (st && st != STV_EIO) report(&err, st);
+  return st;
+}
+
+/* Writes the output to path via a temporary file and rename, so a failed
 ** write never leaves a half-written file. */
-static int output(const stv_result *res, stv_format f, const char *path) {
+static int output(const job *j, stv_format f, const char *path) {
   char tmp[4096];
   FILE *fp;
   stv_status st;
   if (!path) {
-    st = stv_result_write(res, f, write_file, stdout);
+    st = produce(j, f, stdout);
+    if (st && st != STV_EIO) return EXIT_COUNT;
     if (st || fflush(stdout) != 0) {
       fprintf(stderr, "hustings: cannot write the output: %s\n",
               st ? stv_strerror(st) : strerror(errno));
@@ -119,7 +145,7 @@ static int output(const stv_result *res, stv_format f, const char *path) {
     fprintf(stderr, "hustings: %s: %s\n", tmp, strerror(errno));
     return EXIT_OUTPUT;
   }
-  st = stv_result_write(res, f, write_file, fp);
+  st = produce(j, f, fp);
   if (!st && (fflush(fp) != 0 || fsync(fileno(fp)) != 0)) st = STV_EIO;
   if (fclose(fp) != 0 && !st) st = STV_EIO;
   if (st || rename(tmp, path) != 0) {
@@ -144,7 +170,7 @@ static int exit_for(stv_status st) {
   }
 }
 
-static int cmd_count(int argc, char **argv) {
+static int cmd_count(int argc, char **argv, int whatif) {
   static const struct option longopts[] = {
       {"rules", required_argument, NULL, 'r'},
       {"seats", required_argument, NULL, 's'},
@@ -157,6 +183,7 @@ static int cmd_count(int argc, char **argv) {
       {"skipped", required_argument, NULL, 'k'},
       {"withdraw", required_argument, NULL, 'w'},
       {"arith", required_argument, NULL, 'a'},
+      {"truncate", required_argument, NULL, 'T'},
       {"input", required_argument, NULL, 'i'},
       {"output", required_argument, NULL, 'o'},
       {"help", no_argument, NULL, 'h'},
@@ -188,6 +215,7 @@ static int cmd_count(int argc, char **argv) {
     case 'k': key = "skipped"; break;
     case 'w': key = "withdraw"; break;
     case 'a': key = "arith"; break;
+    case 'T': key = "truncate"; break;
     case 'f':
       if (strcmp(optarg, "text") == 0) fmt = STV_FORMAT_TEXT;
       else if (strcmp(optarg, "json") == 0) fmt = STV_FORMAT_JSON;
@@ -241,12 +269,22 @@ static int cmd_count(int argc, char **argv) {
     return st == STV_ENOMEM ? EXIT_COUNT : EXIT_INPUT;
   }
   memset(&err, 0, sizeof(err));
-  st = stv_count(e, opts, &res, &err);
-  if (st) {
-    report(&err, st);
-    rc = exit_for(st);
-  } else
-    rc = output(res, fmt, outpath);
+  if (whatif) {
+    job j = {NULL, e, opts};
+    if (fmt == STV_FORMAT_CSV) {
+      rc = usage_error("%s", "whatif writes text or json");
+    } else
+      rc = output(&j, fmt, outpath);
+  } else {
+    st = stv_count(e, opts, &res, &err);
+    if (st) {
+      report(&err, st);
+      rc = exit_for(st);
+    } else {
+      job j = {res, e, opts};
+      rc = output(&j, fmt, outpath);
+    }
+  }
   stv_result_free(res);
   stv_election_free(e);
   stv_options_free(opts);
@@ -268,6 +306,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(argv[1], "rules") == 0) return cmd_rules();
-  if (strcmp(argv[1], "count") == 0) return cmd_count(argc - 1, argv + 1);
+  if (strcmp(argv[1], "count") == 0) return cmd_count(argc - 1, argv + 1, 0);
+  if (strcmp(argv[1], "whatif") == 0) return cmd_count(argc - 1, argv + 1, 1);
   return usage_error("unknown command '%s'", argv[1]);
 }

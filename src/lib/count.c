@@ -201,6 +201,7 @@ static stv_status setup(stvi_count *c, const stv_election *e,
   c->equal = o->equal ? o->equal : rule->equal;
   c->repeat = o->repeat ? o->repeat : rule->repeat;
   c->skipped = o->skipped ? o->skipped : rule->skipped;
+  c->truncate = o->truncate;
   if (o->nties) {
     memcpy(c->ties, o->ties, sizeof(o->ties[0]) * (size_t)o->nties);
     c->nties = o->nties;

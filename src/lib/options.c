@@ -26,6 +26,37 @@ static void clear_ties(stv_options *o) {
   o->nties = 0;
 }
 
+stv_options *stvi_options_clone(const stv_options *o) {
+  stv_options *k = stvi_calloc_array(1, sizeof(*k));
+  int i, ok = 1;
+  if (!k) return NULL;
+  *k = *o;
+  k->withdraw = NULL;
+  for (i = 0; i < k->nties; i++) k->ties[i].order = NULL;
+  if (o->nwithdraw) {
+    k->withdraw = stvi_alloc_array((size_t)o->nwithdraw, sizeof(int));
+    if (k->withdraw)
+      memcpy(k->withdraw, o->withdraw, (size_t)o->nwithdraw * sizeof(int));
+    else
+      ok = 0;
+  }
+  for (i = 0; i < k->nties && ok; i++)
+    if (o->ties[i].order) {
+      k->ties[i].order =
+          stvi_alloc_array((size_t)o->ties[i].norder, sizeof(int));
+      if (k->ties[i].order)
+        memcpy(k->ties[i].order, o->ties[i].order,
+               (size_t)o->ties[i].norder * sizeof(int));
+      else
+        ok = 0;
+    }
+  if (!ok) {
+    stv_options_free(k);
+    return NULL;
+  }
+  return k;
+}
+
 void stv_options_free(stv_options *o) {
   if (!o) return;
   clear_ties(o);
@@ -241,6 +272,13 @@ stv_status stv_options_set(stv_options *o, const char *key, const char *value,
     return lookup(skippol, value, &o->skipped)
                ? STV_OK
                : bad(err, key, value, "continue, truncate or reject");
+  if (strcmp(key, "truncate") == 0) {
+    if (!parse_int(value, 0, STV_MAX_CANDIDATES, &v))
+      return bad(err, key, value,
+                 "a number of preferences to keep (0 keeps them all)");
+    o->truncate = (int)v;
+    return STV_OK;
+  }
   if (strcmp(key, "arith") == 0)
     return lookup(arith, value, &o->arith)
                ? STV_OK

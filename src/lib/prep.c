@@ -97,6 +97,7 @@ stv_status stvi_prepare(stvi_count *c) {
         seen[group[j]] = stamp;
         dst[nd++] = (uint16_t)group[j];
       }
+      if (c->truncate && nd >= (size_t)c->truncate) break; /* what-if */
     }
     if (t_eq) b->touched_equal += e->weight[i];
     if (t_rep) b->touched_repeat += e->weight[i];

@@ -150,7 +150,11 @@ struct stv_options {
   int *withdraw; /* 1-based as given */
   int nwithdraw;
   int arith;
+  int truncate; /* keep only the first N preferences; 0: all */
 };
+
+/* A deep copy of o (NULL if out of memory). */
+stv_options *stvi_options_clone(const stv_options *o);
 
 /* ---- prepared ballots (prep.c) --------------------------------------- */
 /* The ballots as a rule counts them: policies applied, withdrawn candidates
@@ -237,6 +241,7 @@ typedef struct stvi_count {
   int64_t one;  /* 10^dp */
   int quota_kind;
   int equal, repeat, skipped;
+  int truncate;
   stvi_tiestep ties[STVI_MAX_TIESTEPS + 1];
   int nties;
   stvi_ballots b;

@@ -300,6 +300,70 @@ static void test_long_tie_record(void **state) {
   stv_election_free(e);
 }
 
+/* Every what-if row is the count it describes: each candidate withdrawn in
+** turn gives the elected list of `count --withdraw c`, and each cut to k
+** preferences that of `count --truncate k`. */
+static void test_whatif_rows_are_counts(void **state) {
+  static const char blt[] =
+      "5 2\n5 1 2 3 0\n4 2 1 0\n3 3 4 5 0\n3 4 3 0\n2 5 4 1 0\n1 5 0\n0\n"
+      "\"A\"\n\"B\"\n\"C\"\n\"D\"\n\"E\"\n\"T\"\n";
+  stv_election *e;
+  stv_options *o;
+  stv_error err;
+  head h;
+  int c;
+  (void)state;
+  assert_int_equal(stv_election_parse_blt(blt, sizeof(blt) - 1, "w", &e, &err),
+                   STV_OK);
+  assert_int_equal(stv_options_create(&o), STV_OK);
+  assert_int_equal(stv_options_set(o, "rules", "scottish", &err), STV_OK);
+  memset(&h, 0, sizeof(h));
+  h.cap = 1 << 16;
+  h.buf = calloc(1, h.cap + 1);
+  assert_int_equal(stv_whatif_write(e, o, STV_FORMAT_JSON, to_head, &h, &err),
+                   STV_OK);
+  for (c = 1; c <= 5; c++) {
+    const char *keys[2] = {"name", "preferences"};
+    int kind;
+    /* the longest paper has 3 preferences: cuts go from 1 to 3 */
+    for (kind = 0; kind < (c <= 3 ? 2 : 1); kind++) {
+      stv_options *k = NULL;
+      stv_result *r;
+      char num[8], row[256], *at;
+      const int *el;
+      int n, i;
+      size_t len;
+      snprintf(num, sizeof(num), "%d", c);
+      assert_int_equal(stv_options_create(&k), STV_OK);
+      assert_int_equal(stv_options_set(k, "rules", "scottish", &err), STV_OK);
+      assert_int_equal(
+          stv_options_set(k, kind ? "truncate" : "withdraw", num, &err),
+          STV_OK);
+      assert_int_equal(stv_count(e, k, &r, &err), STV_OK);
+      el = stv_result_elected(r, &n);
+      if (kind)
+        len = (size_t)snprintf(row, sizeof(row), "{\"%s\": %d, \"elected\": [",
+                               keys[kind], c);
+      else
+        len = (size_t)snprintf(row, sizeof(row),
+                               "{\"%s\": \"%s\", \"elected\": [", keys[kind],
+                               stv_election_name(e, c));
+      for (i = 0; i < n; i++)
+        len += (size_t)snprintf(row + len, sizeof(row) - len, "%s%d",
+                                i ? ", " : "", el[i]);
+      snprintf(row + len, sizeof(row) - len, "]");
+      at = strstr(h.buf, row);
+      if (!at) fail_msg("row %s not in\n%s", row, h.buf);
+      stv_result_free(r);
+      stv_options_free(k);
+    }
+  }
+  assert_null(strstr(h.buf, "{\"preferences\": 4"));
+  free(h.buf);
+  stv_options_free(o);
+  stv_election_free(e);
+}
+
 static void test_ties_reproducible(void **state) {
   /* A, B and C tie at every stage, so only the lot decides who goes. */
   static const char blt[] = "4 1\n3 1 0\n3 2 0\n3 3 0\n5 4 0\n0\n"
@@ -408,6 +472,7 @@ int main(void) {
       cmocka_unit_test(test_ties_reproducible),
       cmocka_unit_test(test_repeat_inside_equal_group),
       cmocka_unit_test(test_long_tie_record),
+      cmocka_unit_test(test_whatif_rows_are_counts),
       cmocka_unit_test(test_out_of_memory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

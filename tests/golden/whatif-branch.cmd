@@ -1,0 +1,1 @@
+whatif --rules scottish examples/branch-committee.blt

@@ -1,0 +1,1 @@
+whatif --format csv tests/elections/whatif-small.blt

@@ -1,0 +1,1 @@
+whatif --rules scottish --format json tests/elections/whatif-small.blt

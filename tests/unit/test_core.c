@@ -329,7 +329,7 @@ static void test_whatif_rows_are_counts(void **state) {
     for (kind = 0; kind < (c <= 3 ? 2 : 1); kind++) {
       stv_options *k = NULL;
       stv_result *r;
-      char num[8], row[256], *at;
+      char num[16], row[256], *at;
       const int *el;
       int n, i;
       size_t len;

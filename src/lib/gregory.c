@@ -153,32 +153,6 @@ static stv_status transfer_surplus(stvi_count *c, stvi_piles *P, int k,
   return st;
 }
 
-static stv_status transfer_excluded(stvi_count *c, stvi_piles *P, int k,
-                                    int stage) {
-  stvi_pile *p = &P->p[k];
-  int *which = stvi_alloc_array((size_t)p->npar + 1, sizeof(int));
-  int64_t *nums = stvi_alloc_array((size_t)p->npar + 1, sizeof(int64_t));
-  int64_t *dens = stvi_alloc_array((size_t)p->npar + 1, sizeof(int64_t));
-  int nw = 0, i;
-  stv_status st = STV_ENOMEM;
-  if (which && nums && dens) {
-    for (i = 0; i < p->npar; i++) {
-      if (p->par[i].count == 0) continue;
-      which[nw] = i;
-      nums[nw] = p->par[i].num; /* each paper at the value it has */
-      dens[nw] = p->par[i].den;
-      nw++;
-    }
-    st = stvi_piles_move_ratio(P, c, k, which, nw, nums, dens, stage);
-  }
-  stvi_free(which);
-  stvi_free(nums);
-  stvi_free(dens);
-  c->votes[k] = 0;
-  stvi_pile_clear(P, k);
-  return st;
-}
-
 stv_status stvi_count_gregory(stvi_count *c) {
   if (c->o->arith == STVI_ARITH_EXACT) return stvi_exact_wigm(c);
   stvi_piles P;
@@ -219,7 +193,7 @@ stv_status stvi_count_gregory(stvi_count *c) {
                                  c->e->names[k])))
         break;
       if ((st = stvi_exclude(c, k, "lowest continuing candidate"))) break;
-      st = transfer_excluded(c, &P, k, stage);
+      st = stvi_piles_move_all(&P, c, k, stage);
     }
     if (st == STV_OK) st = stvi_stage_close(c);
   }

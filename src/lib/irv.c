@@ -45,12 +45,11 @@ stv_status stvi_count_irv(stvi_count *c) {
   if (st == STV_OK) st = stvi_stage_close(c);
   while (st == STV_OK) {
     int64_t active = 0, top = -1;
-    int i, k, ntop = 0;
+    int i, k;
     for (i = 0; i < c->n; i++) {
       if (c->status[i] != STVI_HOPEFUL) continue;
       active += c->votes[i];
-      if (c->votes[i] > top) top = c->votes[i], ntop = 0;
-      if (c->votes[i] == top) ntop++;
+      if (c->votes[i] > top) top = c->votes[i];
     }
     c->quota = active / 2 + 1; /* more than half of the continuing votes */
     c->r->stages[c->r->nstages - 1].quota = c->quota;
@@ -79,25 +78,7 @@ stv_status stvi_count_irv(stvi_count *c) {
     if ((st = stvi_stage_about(c, &k, 1, "Exclusion of %s", c->e->names[k])))
       break;
     if ((st = stvi_exclude(c, k, "fewest votes"))) break;
-    {
-      stvi_pile *p = &P.p[k];
-      int *which = stvi_alloc_array((size_t)p->npar + 1, sizeof(int));
-      int64_t *tvs = stvi_alloc_array((size_t)p->npar + 1, sizeof(int64_t));
-      int nw = 0, j;
-      if (!which || !tvs) st = STV_ENOMEM;
-      for (j = 0; st == STV_OK && j < p->npar; j++)
-        if (p->par[j].count) {
-          which[nw] = j;
-          tvs[nw++] = p->par[j].tv;
-        }
-      if (st == STV_OK)
-        st = stvi_piles_move(&P, c, k, which, nw, tvs, c->r->nstages);
-      stvi_free(which);
-      stvi_free(tvs);
-      c->votes[k] = 0;
-      stvi_pile_clear(&P, k);
-      (void)ntop;
-    }
+    st = stvi_piles_move_all(&P, c, k, c->r->nstages);
     if (st == STV_OK) st = stvi_stage_close(c);
   }
   stvi_piles_free(&P, c->n);

@@ -160,6 +160,32 @@ stv_status stvi_piles_move(stvi_piles *P, stvi_count *c, int k,
   return stvi_piles_move_ratio(P, c, k, which, nw, tvs, NULL, stage);
 }
 
+stv_status stvi_piles_move_all(stvi_piles *P, stvi_count *c, int k,
+                               int stage) {
+  stvi_pile *p = &P->p[k];
+  int *which = stvi_alloc_array((size_t)p->npar + 1, sizeof(int));
+  int64_t *nums = stvi_alloc_array((size_t)p->npar + 1, sizeof(int64_t));
+  int64_t *dens = stvi_alloc_array((size_t)p->npar + 1, sizeof(int64_t));
+  int nw = 0, i;
+  stv_status st = STV_ENOMEM;
+  if (which && nums && dens) {
+    for (i = 0; i < p->npar; i++) {
+      if (p->par[i].count == 0) continue;
+      which[nw] = i;
+      nums[nw] = p->par[i].num; /* each paper at the value it has */
+      dens[nw] = p->par[i].den;
+      nw++;
+    }
+    st = stvi_piles_move_ratio(P, c, k, which, nw, nums, dens, stage);
+  }
+  stvi_free(which);
+  stvi_free(nums);
+  stvi_free(dens);
+  c->votes[k] = 0;
+  stvi_pile_clear(P, k);
+  return st;
+}
+
 void stvi_pile_clear(stvi_piles *P, int k) {
   stvi_pile *p = &P->p[k];
   int i;

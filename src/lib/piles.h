@@ -61,6 +61,11 @@ stv_status stvi_piles_move(stvi_piles *P, stvi_count *c, int k,
 stv_status stvi_piles_move_ratio(stvi_piles *P, stvi_count *c, int k,
                                  const int *which, int nw, const int64_t *nums,
                                  const int64_t *dens, int stage);
+/* Moves every paper candidate k holds, each at the value it has (num/den),
+** as an excluded candidate's papers move; sets c->votes[k] to 0 and clears
+** the pile. */
+stv_status stvi_piles_move_all(stvi_piles *P, stvi_count *c, int k,
+                               int stage);
 /* Frees the entries of candidate k's pile (all parcels emptied). */
 void stvi_pile_clear(stvi_piles *P, int k);
 

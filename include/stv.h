@@ -40,6 +40,8 @@ typedef enum stv_status {
   STV_EOVERFLOW,    /* a vote total left the range of the fixed-point type */
   STV_EUNSUPPORTED, /* the option is not available for this rule set/build */
   STV_EBALLOT,      /* no valid ballot is left to count */
+  STV_ECONSTRAINT,  /* the constraints cannot be met (or held candidates
+                       cannot all be elected) */
   STV_LAST          /* never returned */
 } stv_status;
 
@@ -133,6 +135,10 @@ int64_t stv_election_distinct(const stv_election *e);  /* after merging */
 **   withdraw  N (repeatable: counts as if candidate N had withdrawn)
 **   arith     fixed|exact            (exact needs GMP; meek and wigm)
 **   truncate  N (count only each paper's first N preferences; 0: all)
+**   doom      deferred|immediate (when candidates who can no longer be
+**             elected under the constraints leave the count)
+**   hold      N (repeatable: candidate N is held elected: never excluded,
+**             so elected by the count; slate ordering and casual vacancies)
 ** A value the rule set forbids is refused when counting (STV_EUNSUPPORTED).
 */
 typedef struct stv_options stv_options;
@@ -148,6 +154,29 @@ const char *const *stv_rule_names(void);
 const char *stv_rule_summary(const char *name);
 /* Whether exact-rational arithmetic (GMP) was compiled in. */
 int stv_have_exact(void);
+
+/* ---------------------------------------------------------------------- */
+/* Constraints: groups of candidates with a minimum and/or a maximum number
+** of seats (docs/constraints.md).  A file names candidates by number or by
+** quoted name, so it is read against the election it constrains.  Syntax
+** errors and a maximum below a minimum are found here; whether the
+** constraints can be met with the seats and the candidates standing is
+** checked when counting. */
+typedef struct stv_constraints stv_constraints;
+
+#define STV_MAX_GROUPS 32
+
+stv_status stv_constraints_read(const stv_election *e, const char *path,
+                                stv_constraints **out, stv_error *err);
+stv_status stv_constraints_parse(const stv_election *e, const char *data,
+                                 size_t len, const char *name,
+                                 stv_constraints **out, stv_error *err);
+void stv_constraints_free(stv_constraints *k);
+int stv_constraints_groups(const stv_constraints *k);
+/* Options keep their own copy (k may be freed afterwards); NULL removes
+** the constraints. */
+stv_status stv_options_set_constraints(stv_options *o,
+                                       const stv_constraints *k);
 
 /* ---------------------------------------------------------------------- */
 /* Counting.  The election is not changed.  On success *out holds the full

@@ -51,6 +51,11 @@ static const char usage_text[] =
     "  --skipped P      a skipped rank: continue|truncate|reject\n"
     "  --withdraw N     count as if candidate N had withdrawn (repeatable)\n"
     "  --truncate K     count only each paper's first K preferences\n"
+    "  --constraints F  minimum/maximum seats for groups of candidates\n"
+    "                   (docs/constraints.md)\n"
+    "  --doom M         deferred (default) or immediate: when candidates who\n"
+    "                   can no longer be elected under the constraints leave\n"
+    "  --hold N         hold candidate N elected: never excluded (repeatable)\n"
     "  --arith A        fixed (default) or exact (GMP; meek and wigm)\n"
     "  --input K        blt or csv (default: from the file name)\n"
     "  -o, --output F   write to F (atomically) instead of standard output\n"
@@ -162,6 +167,7 @@ static int exit_for(stv_status st) {
   case STV_ESYNTAX:
   case STV_ELIMIT:
   case STV_EBALLOT:
+  case STV_ECONSTRAINT:
     return EXIT_INPUT;
   case STV_EINVAL:
     return EXIT_USAGE;
@@ -184,6 +190,9 @@ static int cmd_count(int argc, char **argv, int whatif) {
       {"withdraw", required_argument, NULL, 'w'},
       {"arith", required_argument, NULL, 'a'},
       {"truncate", required_argument, NULL, 'T'},
+      {"constraints", required_argument, NULL, 'C'},
+      {"doom", required_argument, NULL, 'D'},
+      {"hold", required_argument, NULL, 'H'},
       {"input", required_argument, NULL, 'i'},
       {"output", required_argument, NULL, 'o'},
       {"help", no_argument, NULL, 'h'},
@@ -193,7 +202,7 @@ static int cmd_count(int argc, char **argv, int whatif) {
   stv_result *res = NULL;
   stv_error err;
   stv_format fmt = STV_FORMAT_TEXT;
-  const char *input = NULL, *outpath = NULL, *path;
+  const char *input = NULL, *outpath = NULL, *path, *conpath = NULL;
   int ch, rc = 0, seats = 0;
   stv_status st;
   memset(&err, 0, sizeof(err));
@@ -216,6 +225,9 @@ static int cmd_count(int argc, char **argv, int whatif) {
     case 'w': key = "withdraw"; break;
     case 'a': key = "arith"; break;
     case 'T': key = "truncate"; break;
+    case 'D': key = "doom"; break;
+    case 'H': key = "hold"; break;
+    case 'C': conpath = optarg; break;
     case 'f':
       if (strcmp(optarg, "text") == 0) fmt = STV_FORMAT_TEXT;
       else if (strcmp(optarg, "json") == 0) fmt = STV_FORMAT_JSON;
@@ -269,6 +281,18 @@ static int cmd_count(int argc, char **argv, int whatif) {
     return st == STV_ENOMEM ? EXIT_COUNT : EXIT_INPUT;
   }
   memset(&err, 0, sizeof(err));
+  if (conpath) {
+    stv_constraints *k = NULL;
+    st = stv_constraints_read(e, conpath, &k, &err);
+    if (st == STV_OK) st = stv_options_set_constraints(opts, k);
+    stv_constraints_free(k);
+    if (st) {
+      report(&err, st);
+      stv_election_free(e);
+      stv_options_free(opts);
+      return exit_for(st);
+    }
+  }
   if (whatif) {
     job j = {NULL, e, opts};
     if (fmt == STV_FORMAT_CSV) {

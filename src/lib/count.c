@@ -293,15 +293,18 @@ stv_status stv_count(const stv_election *e, const stv_options *o,
                      "%lld with no usable preference)",
                      (long long)c.b.invalid, (long long)c.b.empty);
   }
+  if (st == STV_OK) st = stvi_con_start(&c);
   if (st == STV_OK) st = c.rule->count(&c);
   if (st == STV_OK && c.ovf) st = STV_EOVERFLOW;
   if (st == STV_OK) st = finish(&c);
+  if (st == STV_OK) st = stvi_con_report(&c);
   if (st == STV_EOVERFLOW && err && !err->msg[0])
     stvi_fail(err, st, "count", 0, 0,
               "a vote total exceeds the fixed-point range; use fewer "
               "decimals");
   if (st == STV_ENOMEM && err)
     stvi_fail(err, st, "count", 0, 0, "out of memory");
+  stvi_con_free(&c);
   stvi_ballots_free(&c.b);
   stvi_free(c.status);
   stvi_free(c.votes);

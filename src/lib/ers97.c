@@ -83,11 +83,12 @@ static int cmp_ranked(const void *a, const void *b) {
   return p->k - q->k;
 }
 
-static int ascending(ers *x) {
+static int ascending_of(ers *x, int unguarded) {
   stvi_count *c = x->c;
   int i, n = 0;
   for (i = 0; i < c->n; i++)
-    if (c->status[i] == STVI_HOPEFUL) {
+    if (c->status[i] == STVI_HOPEFUL &&
+        !(unguarded && stvi_con_guarded(c, i))) {
       x->asc[n].v = c->votes[i];
       x->asc[n].k = i;
       n++;
@@ -95,6 +96,8 @@ static int ascending(ers *x) {
   qsort(x->asc, (size_t)n, sizeof(x->asc[0]), cmp_ranked);
   return n;
 }
+
+static int ascending(ers *x) { return ascending_of(x, 0); }
 
 /* How many of cands[0..n) remain after the forwards rule (at each stage
 ** from the first on, keep those with the most votes), without recording
@@ -127,11 +130,11 @@ static stv_status elect_check(ers *x) {
   stvi_count *c = x->c;
   stv_status st = STV_OK;
   while (st == STV_OK && c->nelected < c->seats) {
-    int u = c->seats - c->nelected, n = 0, i, k;
+    int u = c->seats - c->nelected, n = 0, i, k, refused;
     int64_t best = -1, tav, lhs;
     char a[48], why[160];
     for (i = 0; i < c->n; i++) {
-      if (c->status[i] != STVI_HOPEFUL) continue;
+      if (c->status[i] != STVI_HOPEFUL || stvi_con_out(c, i)) continue;
       if (c->votes[i] > best) {
         best = c->votes[i];
         n = 0;
@@ -166,7 +169,14 @@ static stv_status elect_check(ers *x) {
                         n > u ? "for the places left [5.6.2]"
                               : "for order of election",
                         &k);
-    if (st == STV_OK) st = stvi_elect(c, k, why);
+    if (st == STV_OK)
+      st = stvi_con_refuse(c, k, best >= c->quota
+                                     ? "reached the quota"
+                                     : "reached the total active vote "
+                                       "divided by the places left plus one",
+                           &refused);
+    if (st || refused) continue;
+    st = stvi_elect(c, k, why);
     if (st == STV_OK && c->votes[k] > c->quota) x->pending[k] = 1;
   }
   return st;
@@ -208,9 +218,10 @@ static stv_status elect_all(ers *x, int *cands, int n) {
 ** exceed (a) the gap between the two lowest continuing candidates, or (b)
 ** the gap between the total of the k lowest (2 <= k <= C - U) and the next
 ** above (C1: either suffices). */
-static int deferrable(ers *x, int64_t d, char *why, size_t nwhy) {
+static int deferrable(ers *x, int64_t d, int unguarded, char *why,
+                      size_t nwhy) {
   stvi_count *c = x->c;
-  int n = ascending(x), u = c->seats - c->nelected, k;
+  int n = ascending_of(x, unguarded), u = c->seats - c->nelected, k;
   int64_t sum;
   char a[48], b[48];
   if (n < 2) return 0;
@@ -340,6 +351,15 @@ static stv_status transfer_surplus(ers *x, int k, int stage) {
 
 /* ---- exclusion -------------------------------------------------------- */
 
+/* Whether the lowest continuing candidate is guarded by the constraints
+** (any of them, if several share the fewest votes). */
+static int lowest_guarded(ers *x) {
+  int n = ascending(x), i;
+  for (i = 0; i < n && x->asc[i].v == x->asc[0].v; i++)
+    if (stvi_con_guarded(x->c, x->asc[i].k)) return 1;
+  return 0;
+}
+
 static int cmp_desc64(const void *a, const void *b) {
   int64_t p = *(const int64_t *)a, q = *(const int64_t *)b;
   return p > q ? -1 : p < q;
@@ -395,33 +415,20 @@ static stv_status choose_exclusion(ers *x, int64_t d, int *nk) {
   return st;
 }
 
-/* Names of x->grp[0..n) for the record, in a new string (NULL if out of
-** memory): never cut, so never a broken UTF-8 sequence. */
-static char *group_names(ers *x, int n) {
-  stvi_buf b;
-  int i;
-  stvi_buf_init(&b, (size_t)1 << 24);
-  stvi_buf_puts(&b, "");
-  for (i = 0; i < n; i++) {
-    stvi_buf_puts(&b, i == 0 ? "" : i + 1 == n ? " and " : ", ");
-    stvi_buf_puts(&b, x->c->e->names[x->grp[i]]);
-  }
-  return b.failed ? NULL : b.data;
-}
-
 /* Excludes x->grp[0..ng) together [§5.4]: their papers move in batches of
 ** one value, highest first, each a sub-stage with the quota recalculated
 ** (until someone is elected) and an election check; once every place is
 ** filled the remaining batches stay where they are [§5.5.2].  The first
 ** sub-stage is open on entry. */
-static stv_status exclude_group(ers *x, int ng, const char *deferred) {
+static stv_status exclude_group(ers *x, int ng, const char *deferred,
+                                const char *why) {
   stvi_count *c = x->c;
   int64_t *vals = NULL;
   int nv = 0, cap = 0, g, i, b;
   int *which = NULL;
   int64_t *tvs = NULL;
   size_t maxpar = 1;
-  char *names = group_names(x, ng), v1[48];
+  char *names = stvi_join_names(x->c, x->grp, ng), v1[48];
   stv_status st = STV_OK;
 
   if (!names) return STV_ENOMEM;
@@ -445,10 +452,13 @@ static stv_status exclude_group(ers *x, int ng, const char *deferred) {
                           v1, deferred);
     }
   for (g = 0; g < ng && st == STV_OK; g++)
-    st = stvi_exclude(c, x->grp[g],
-                      ng > 1 ? "lowest continuing candidates, together "
-                               "[5.2.5]"
-                             : "lowest continuing candidate [5.2.5]");
+    st = !why ? stvi_con_exclude(c, x->grp[g])
+              : stvi_exclude(c, x->grp[g],
+                             why[0] ? why
+                             : ng > 1 ? "lowest continuing candidates, "
+                                        "together [5.2.5]"
+                                      : "lowest continuing candidate "
+                                        "[5.2.5]");
   /* the distinct values of their papers, descending [§5.4.1] */
   for (g = 0; g < ng; g++) {
     const stvi_pile *p = &x->P.p[x->grp[g]];
@@ -460,7 +470,8 @@ static stv_status exclude_group(ers *x, int ng, const char *deferred) {
     if (i == 0 || vals[i] != vals[b - 1]) vals[b++] = vals[i];
   nv = b;
   if (nv == 0 && st == STV_OK) { /* nothing to move */
-    st = stvi_stage_about(c, x->grp, ng, "Exclusion of %s", names);
+    st = stvi_stage_about(c, x->grp, ng, "Exclusion of %s%s", names,
+                          why ? "" : " (doomed)");
     if (st == STV_OK) st = stvi_stage_close(c);
     if (st == STV_OK) st = elect_check(x);
   }
@@ -469,10 +480,11 @@ static stv_status exclude_group(ers *x, int ng, const char *deferred) {
     fmt(c, vals[b], v1, sizeof(v1));
     if (b > 0)
       st = stvi_stage_open(c, STVI_STAGE_EXCLUSION, x->grp, ng,
-                           "Exclusion of %s: papers at %s", names, v1);
+                           "Exclusion of %s%s: papers at %s", names,
+                           why ? "" : " (doomed)", v1);
     else
-      st = stvi_stage_about(c, x->grp, ng, "Exclusion of %s: papers at %s",
-                            names, v1);
+      st = stvi_stage_about(c, x->grp, ng, "Exclusion of %s%s: papers at %s",
+                            names, why ? "" : " (doomed)", v1);
     if (st) break;
     stage = c->r->nstages;
     for (g = 0; g < ng && st == STV_OK; g++) {
@@ -538,9 +550,17 @@ static stv_status next_stage(ers *x, int *done) {
     *done = 1;
     return elect_all(x, x->grp, j);
   }
+  if ((ng = stvi_con_take(c, x->grp)) > 0) { /* before any surplus */
+    if ((st = stvi_stage_open(c, STVI_STAGE_EXCLUSION, NULL, 0,
+                              "Exclusion")))
+      return st;
+    return exclude_group(x, ng, NULL, NULL);
+  }
   d = pending_total(x);
   why[0] = '\0';
-  if (d > 0 && !deferrable(x, d, why, sizeof(why))) {
+  if (d > 0 && !(deferrable(x, d, 0, why, sizeof(why)) &&
+                 (!lowest_guarded(x) ||
+                  deferrable(x, d, 1, why, sizeof(why))))) {
     int stage;
     if ((st = stvi_stage_open(c, STVI_STAGE_SURPLUS, NULL, 0, "Surplus")))
       return st;
@@ -574,6 +594,7 @@ static stv_status next_stage(ers *x, int *done) {
     int n = ascending(x);
     if (n - bulk_size(x, n, d) == u) {
       if ((st = choose_exclusion(x, d, &ng))) return st;
+      if (!stvi_con_can_exclude(c, x->grp, ng)) goto single;
       for (i = j = 0; i < c->n; i++) {
         int in = 0, g;
         if (c->status[i] != STVI_HOPEFUL) continue;
@@ -585,10 +606,35 @@ static stv_status next_stage(ers *x, int *done) {
       return elect_all(x, x->grp, j);
     }
   }
+single:
   if ((st = stvi_stage_open(c, STVI_STAGE_EXCLUSION, NULL, 0, "Exclusion")))
     return st;
   if ((st = choose_exclusion(x, d, &ng))) return st;
-  return exclude_group(x, ng, why[0] ? why : NULL);
+  if (!stvi_con_can_exclude(c, x->grp, ng)) {
+    /* C6: the single lowest candidate not guarded */
+    int n = ascending_of(x, 1), m = 0;
+    for (i = 0; i < ng; i++)
+      if (stvi_con_guarded(c, x->grp[i])) {
+        if ((st = stvi_con_passed_over(c, x->grp[i]))) return st;
+        break;
+      }
+    if (i == ng &&
+        (st = stvi_event_add(c, STVI_EV_NOTE, -1,
+                             "Excluding the %d lowest together would leave "
+                             "no result meeting the constraints: the lowest "
+                             "alone is excluded",
+                             ng)))
+      return st;
+    for (i = 0; i < n && x->asc[i].v == x->asc[0].v; i++)
+      x->set[m++] = x->asc[i].k;
+    if ((st = stvi_tie_break(c, x->set, m, 0,
+                             "for exclusion (fewest votes, not guarded)",
+                             &x->grp[0])))
+      return st;
+    return exclude_group(x, 1, why[0] ? why : NULL,
+                         "lowest continuing candidate not guarded");
+  }
+  return exclude_group(x, ng, why[0] ? why : NULL, "");
 }
 
 stv_status stvi_count_ers97(stvi_count *c) {

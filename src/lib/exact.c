@@ -260,6 +260,7 @@ typedef struct xwigm {
   mpz_t z;
   unsigned char *pending;
   int *set;
+  int *doomed; /* scratch: hopefuls to exclude as doomed */
   int64_t total;
 } xwigm;
 
@@ -350,14 +351,18 @@ static stv_status xw_move(xwigm *x, int k, mpq_srcptr ratio) {
 }
 
 /* Hopefuls with the most (want_high) or fewest votes among those with
-** votes >= quota (reached), or all hopefuls; into x->set. */
+** votes >= quota and not refused by the constraints (reached = 1), the
+** hopefuls not guarded (reached = -1), or all hopefuls; into x->set. */
 static int xw_extreme(xwigm *x, int want_high, int reached) {
   stvi_count *c = x->c;
   int i, n = 0;
   for (i = 0; i < c->n; i++) {
     int d;
     if (c->status[i] != STVI_HOPEFUL) continue;
-    if (reached && mpq_cmp(x->v[i], x->q) < 0) continue;
+    if (reached > 0 &&
+        (mpq_cmp(x->v[i], x->q) < 0 || stvi_con_out(c, i)))
+      continue;
+    if (reached < 0 && stvi_con_guarded(c, i)) continue;
     d = n ? mpq_cmp(x->v[i], x->v[x->set[0]]) * (want_high ? 1 : -1) : 1;
     if (d > 0) n = 0;
     if (d >= 0) x->set[n++] = i;
@@ -368,10 +373,13 @@ static int xw_extreme(xwigm *x, int want_high, int reached) {
 static stv_status xw_elect_reached(xwigm *x) {
   stvi_count *c = x->c;
   for (;;) {
-    int n = xw_extreme(x, 1, 1), k;
+    int n = xw_extreme(x, 1, 1), k, refused;
     stv_status st;
     if (n == 0 || c->nelected == c->seats) return STV_OK;
     if ((st = stvi_tie_break_order(c, x->set, n, &k))) return st;
+    if ((st = stvi_con_refuse(c, k, "reached the quota", &refused)))
+      return st;
+    if (refused) continue;
     if ((st = stvi_elect(c, k, "reached the quota"))) return st;
     if (mpq_cmp(x->v[k], x->q) > 0) x->pending[k] = 1;
   }
@@ -427,6 +435,7 @@ static void xw_free(xwigm *x) {
   stvi_free(x->v);
   stvi_free(x->pending);
   stvi_free(x->set);
+  stvi_free(x->doomed);
 }
 
 static stv_status xw_setup(xwigm *x, stvi_count *c) {
@@ -441,8 +450,10 @@ static stv_status xw_setup(xwigm *x, stvi_count *c) {
   x->touch = stvi_alloc_array(n, sizeof(int));
   x->pending = stvi_calloc_array(n, 1);
   x->set = stvi_alloc_array(n, sizeof(int));
+  x->doomed = stvi_alloc_array(n, sizeof(int));
   x->v = stvi_alloc_array(n, sizeof(mpq_t));
-  if (!x->p || !x->pos || !x->touch || !x->pending || !x->set || !x->v) {
+  if (!x->p || !x->pos || !x->touch || !x->pending || !x->set ||
+      !x->doomed || !x->v) {
     stvi_free(x->v);
     x->v = NULL;
     return STV_ENOMEM;
@@ -496,18 +507,28 @@ stv_status stvi_exact_wigm(stvi_count *c) {
                         q);
   }
   while (st == STV_OK) {
-    int k;
+    int k, nd, i;
     if ((st = xw_elect_reached(&x))) break;
     if (c->nelected >= c->seats) break;
     if (stvi_hopefuls(c) <= c->seats - c->nelected) {
       st = xw_elect_remaining(&x);
       break;
     }
+    if ((nd = stvi_con_take(c, x.doomed)) > 0) { /* before any surplus */
+      if ((st = stvi_con_exclusion_stage(c, x.doomed, nd))) break;
+      for (i = 0; i < nd && st == STV_OK; i++) {
+        st = xw_move(&x, x.doomed[i], NULL);
+        mpq_set_ui(x.v[x.doomed[i]], 0, 1);
+      }
+      xw_show(&x);
+      if (st == STV_OK) st = stvi_stage_close(c);
+      continue;
+    }
     if ((st = stvi_stage_open(c, STVI_STAGE_SURPLUS, NULL, 0, "Surplus")))
       break;
     if ((st = xw_surplus(&x, &k))) break;
     if (k >= 0) {
-      int npar = 0, i;
+      int npar = 0;
       x.pending[k] = 0;
       if ((st = stvi_stage_about(c, &k, 1, "Surplus of %s", c->e->names[k])))
         break;
@@ -532,14 +553,24 @@ stv_status stvi_exact_wigm(stvi_count *c) {
       mpq_set(x.v[k], x.q);
     } else {
       int n = xw_extreme(&x, 0, 0);
+      const char *why = "lowest continuing candidate";
       if ((st = stvi_tie_break(c, x.set, n, 0, "for exclusion (lowest votes)",
                                &k)))
         break;
+      if (stvi_con_guarded(c, k)) {
+        if ((st = stvi_con_passed_over(c, k))) break;
+        n = xw_extreme(&x, 0, -1);
+        if ((st = stvi_tie_break(c, x.set, n, 0,
+                                 "for exclusion (lowest votes, not guarded)",
+                                 &k)))
+          break;
+        why = "lowest continuing candidate not guarded";
+      }
       c->r->stages[c->r->nstages - 1].kind = STVI_STAGE_EXCLUSION;
       if ((st = stvi_stage_about(c, &k, 1, "Exclusion of %s",
                                  c->e->names[k])))
         break;
-      if ((st = stvi_exclude(c, k, "lowest continuing candidate"))) break;
+      if ((st = stvi_exclude(c, k, why))) break;
       st = xw_move(&x, k, NULL);
       mpq_set_ui(x.v[k], 0, 1);
     }

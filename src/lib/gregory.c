@@ -19,7 +19,7 @@
 
 /* Elects, highest vote first, every hopeful who has reached the quota. */
 static stv_status elect_reached(stvi_count *c, unsigned char *pending) {
-  int *set = NULL, n, i;
+  int *set = NULL, n, i, refused;
   stv_status st = STV_OK;
   set = stvi_alloc_array((size_t)c->n, sizeof(int));
   if (!set) return STV_ENOMEM;
@@ -28,7 +28,9 @@ static stv_status elect_reached(stvi_count *c, unsigned char *pending) {
     int chosen;
     n = 0;
     for (i = 0; i < c->n; i++) {
-      if (c->status[i] != STVI_HOPEFUL || c->votes[i] < c->quota) continue;
+      if (c->status[i] != STVI_HOPEFUL || c->votes[i] < c->quota ||
+          stvi_con_out(c, i))
+        continue;
       if (c->votes[i] > best) {
         best = c->votes[i];
         n = 0;
@@ -37,7 +39,10 @@ static stv_status elect_reached(stvi_count *c, unsigned char *pending) {
     }
     if (n == 0 || c->nelected == c->seats) break;
     st = stvi_tie_break_order(c, set, n, &chosen);
+    if (st == STV_OK)
+      st = stvi_con_refuse(c, chosen, "reached the quota", &refused);
     if (st) break;
+    if (refused) continue;
     st = stvi_elect(c, chosen, "reached the quota");
     if (st) break;
     if (c->votes[chosen] > c->quota) pending[chosen] = 1;
@@ -73,9 +78,10 @@ static stv_status elect_remaining(stvi_count *c) {
 }
 
 /* The candidate (0-based) to act on: the largest pending surplus
-** (want_high) or the lowest hopeful; -1 if none. */
+** (want_high) or the lowest hopeful (not guarded, with unguarded); -1 if
+** none. */
 static stv_status choose(stvi_count *c, const unsigned char *pending,
-                         int surplus, int *out) {
+                         int surplus, int unguarded, int *out) {
   int *set = stvi_alloc_array((size_t)c->n, sizeof(int));
   int n = 0, i;
   int64_t best = 0;
@@ -89,6 +95,7 @@ static stv_status choose(stvi_count *c, const unsigned char *pending,
       if (v <= 0) continue;
     } else {
       if (c->status[i] != STVI_HOPEFUL) continue;
+      if (unguarded && stvi_con_guarded(c, i)) continue;
       v = c->votes[i];
     }
     if (n == 0 || (surplus ? v > best : v < best)) {
@@ -157,9 +164,14 @@ stv_status stvi_count_gregory(stvi_count *c) {
   if (c->o->arith == STVI_ARITH_EXACT) return stvi_exact_wigm(c);
   stvi_piles P;
   unsigned char *pending = stvi_calloc_array((size_t)c->n, 1);
+  int *doomed = stvi_alloc_array((size_t)c->n, sizeof(int));
   stv_status st;
   char q[48];
-  if (!pending) return STV_ENOMEM;
+  if (!pending || !doomed) {
+    stvi_free(pending);
+    stvi_free(doomed);
+    return STV_ENOMEM;
+  }
   st = stvi_piles_init(&P, c);
   if (st == STV_OK) {
     c->quota = stvi_quota(c, fx_mul(c->b.papers, c->one, &c->ovf), c->seats);
@@ -171,7 +183,7 @@ stv_status stvi_count_gregory(stvi_count *c) {
     st = stvi_event_add(c, STVI_EV_NOTE, -1, "Quota %s", q);
   }
   while (st == STV_OK) {
-    int k, stage;
+    int k, stage, nd, i;
     if ((st = elect_reached(c, pending))) break;
     if (c->nelected >= c->seats) break;
     if (stvi_hopefuls(c) <= c->seats - c->nelected) {
@@ -179,25 +191,39 @@ stv_status stvi_count_gregory(stvi_count *c) {
       break;
     }
     stage = c->r->nstages + 1;
+    if ((nd = stvi_con_take(c, doomed)) > 0) { /* before any surplus */
+      if ((st = stvi_con_exclusion_stage(c, doomed, nd))) break;
+      for (i = 0; i < nd && st == STV_OK; i++)
+        st = stvi_piles_move_all(&P, c, doomed[i], stage);
+      if (st == STV_OK) st = stvi_stage_close(c);
+      continue;
+    }
     if ((st = stvi_stage_open(c, STVI_STAGE_SURPLUS, NULL, 0, "Surplus"))) break;
-    if ((st = choose(c, pending, 1, &k))) break;
+    if ((st = choose(c, pending, 1, 0, &k))) break;
     if (k >= 0) {
       pending[k] = 0;
       if ((st = stvi_stage_about(c, &k, 1, "Surplus of %s", c->e->names[k])))
         break;
       st = transfer_surplus(c, &P, k, stage);
     } else {
-      if ((st = choose(c, pending, 0, &k))) break;
+      const char *why = "lowest continuing candidate";
+      if ((st = choose(c, pending, 0, 0, &k))) break;
+      if (stvi_con_guarded(c, k)) {
+        if ((st = stvi_con_passed_over(c, k))) break;
+        if ((st = choose(c, pending, 0, 1, &k))) break;
+        why = "lowest continuing candidate not guarded";
+      }
       c->r->stages[c->r->nstages - 1].kind = STVI_STAGE_EXCLUSION;
       if ((st = stvi_stage_about(c, &k, 1, "Exclusion of %s",
                                  c->e->names[k])))
         break;
-      if ((st = stvi_exclude(c, k, "lowest continuing candidate"))) break;
+      if ((st = stvi_exclude(c, k, why))) break;
       st = stvi_piles_move_all(&P, c, k, stage);
     }
     if (st == STV_OK) st = stvi_stage_close(c);
   }
   stvi_piles_free(&P, c->n);
   stvi_free(pending);
+  stvi_free(doomed);
   return st;
 }

@@ -12,7 +12,8 @@
 
 #include "piles.h"
 
-static stv_status lowest(stvi_count *c, int *out) {
+/* The lowest hopeful (not guarded, with unguarded). */
+static stv_status lowest(stvi_count *c, int unguarded, int *out) {
   int *set = stvi_alloc_array((size_t)c->n, sizeof(int));
   int n = 0, i;
   int64_t best = 0;
@@ -20,13 +21,17 @@ static stv_status lowest(stvi_count *c, int *out) {
   if (!set) return STV_ENOMEM;
   for (i = 0; i < c->n; i++) {
     if (c->status[i] != STVI_HOPEFUL) continue;
+    if (unguarded && stvi_con_guarded(c, i)) continue;
     if (n == 0 || c->votes[i] < best) {
       best = c->votes[i];
       n = 0;
     }
     if (c->votes[i] == best) set[n++] = i;
   }
-  st = stvi_tie_break(c, set, n, 0, "for exclusion (lowest votes)", out);
+  st = stvi_tie_break(c, set, n, 0,
+                      unguarded ? "for exclusion (lowest votes, not guarded)"
+                                : "for exclusion (lowest votes)",
+                      out);
   stvi_free(set);
   return st;
 }
@@ -34,29 +39,35 @@ static stv_status lowest(stvi_count *c, int *out) {
 stv_status stvi_count_irv(stvi_count *c) {
   stvi_piles P;
   stv_status st;
+  int *doomed;
   if (c->seats != 1)
     return stvi_fail(c->err, STV_EUNSUPPORTED, "seats", 0, 0,
                      "irv fills one seat (found %d seats): use an STV rule "
                      "set or block",
                      c->seats);
+  doomed = stvi_alloc_array((size_t)c->n, sizeof(int));
+  if (!doomed) return STV_ENOMEM;
   st = stvi_piles_init(&P, c);
   if (st == STV_OK)
     st = stvi_stage_open(c, STVI_STAGE_ROUND, NULL, 0, "First preferences");
   if (st == STV_OK) st = stvi_stage_close(c);
   while (st == STV_OK) {
     int64_t active = 0, top = -1;
-    int i, k;
+    int i, k, nd, refused = 0;
+    const char *why = "fewest votes";
     for (i = 0; i < c->n; i++) {
       if (c->status[i] != STVI_HOPEFUL) continue;
       active += c->votes[i];
-      if (c->votes[i] > top) top = c->votes[i];
+      if (c->votes[i] > top && !stvi_con_out(c, i)) top = c->votes[i];
     }
     c->quota = active / 2 + 1; /* more than half of the continuing votes */
     c->r->stages[c->r->nstages - 1].quota = c->quota;
     if (top * 2 > active || stvi_hopefuls(c) == 1) {
       int64_t bp;
       for (i = 0; i < c->n; i++)
-        if (c->status[i] == STVI_HOPEFUL && c->votes[i] == top) break;
+        if (c->status[i] == STVI_HOPEFUL && c->votes[i] == top &&
+            !stvi_con_out(c, i))
+          break;
       /* share in hundredths of a percent, rounded half up, in integers */
       bp = fx_muldiv_floor(top, 20000, active > 0 ? active : 1, &c->ovf);
       bp = (bp + 1) / 2;
@@ -65,23 +76,40 @@ stv_status stvi_count_irv(stvi_count *c) {
                           "(%lld.%02lld%%)",
                           c->e->names[i], (long long)top, (long long)active,
                           (long long)(bp / 100), (long long)(bp % 100));
+      if (st == STV_OK && stvi_hopefuls(c) > 1)
+        st = stvi_con_refuse(c, i, "has a majority", &refused);
       if (st) break;
-      st = stvi_elect(c, i,
-                      stvi_hopefuls(c) == 1
-                          ? "the last continuing candidate"
-                          : "more than half of the continuing votes");
-      break;
+      if (!refused) {
+        st = stvi_elect(c, i,
+                        stvi_hopefuls(c) == 1
+                            ? "the last continuing candidate"
+                            : "more than half of the continuing votes");
+        break;
+      }
+    }
+    if ((nd = stvi_con_take(c, doomed)) > 0) {
+      if ((st = stvi_con_exclusion_stage(c, doomed, nd))) break;
+      for (i = 0; i < nd && st == STV_OK; i++)
+        st = stvi_piles_move_all(&P, c, doomed[i], c->r->nstages);
+      if (st == STV_OK) st = stvi_stage_close(c);
+      continue;
     }
     if ((st = stvi_stage_open(c, STVI_STAGE_EXCLUSION, NULL, 0, "Round")))
       break;
-    if ((st = lowest(c, &k))) break;
+    if ((st = lowest(c, 0, &k))) break;
+    if (stvi_con_guarded(c, k)) {
+      if ((st = stvi_con_passed_over(c, k))) break;
+      if ((st = lowest(c, 1, &k))) break;
+      why = "fewest votes of the candidates not guarded";
+    }
     if ((st = stvi_stage_about(c, &k, 1, "Exclusion of %s", c->e->names[k])))
       break;
-    if ((st = stvi_exclude(c, k, "fewest votes"))) break;
+    if ((st = stvi_exclude(c, k, why))) break;
     st = stvi_piles_move_all(&P, c, k, c->r->nstages);
     if (st == STV_OK) st = stvi_stage_close(c);
   }
   stvi_piles_free(&P, c->n);
+  stvi_free(doomed);
   return st;
 }
 

@@ -469,7 +469,7 @@ typedef struct meek_run {
   long iter;            /* iterations so far */
   int64_t *hist;        /* nz-meek: votes of every iteration (AAFD) */
   size_t nhist, caphist;
-  int64_t *prevvotes, *prevkeep; /* nz-meek: previous iteration */
+  int64_t *prevvotes, *prevkeep; /* nz-meek: previous two iterations */
 } meek_run;
 
 /* Sorts set[0..n) by descending votes, equal votes by candidate number. */
@@ -527,13 +527,16 @@ static stv_status exclude(meek_run *m, int k, const char *why) {
   return stvi_exclude(m->c, k, why);
 }
 
-/* Excludes the lowest hopeful (ties: AAFD for nz-meek, then the chain). */
-static stv_status exclude_lowest(meek_run *m, const char *why) {
+/* The lowest hopeful (not guarded, with unguarded) into *out (ties: AAFD
+** for nz-meek, then the chain). */
+static stv_status lowest_hopeful(meek_run *m, int unguarded, int *out) {
   stvi_count *c = m->c;
   int n = 0, nl, i, k = -1;
   stv_status st;
   for (i = 0; i < c->n; i++)
-    if (c->status[i] == STVI_HOPEFUL) m->tmp[n++] = i;
+    if (c->status[i] == STVI_HOPEFUL &&
+        !(unguarded && stvi_con_guarded(c, i)))
+      m->tmp[n++] = i;
   nl = lowest_of(m, m->tmp, n, m->set);
   if (nl > 1 && m->mode == MODE_NZ) {
     long at = 0;
@@ -555,7 +558,35 @@ static stv_status exclude_lowest(meek_run *m, const char *why) {
                                : "for exclusion (lowest votes)",
                            &k)))
     return st;
-  return exclude(m, k, why);
+  *out = k;
+  return STV_OK;
+}
+
+/* Excludes the lowest hopeful; if that one is guarded, the lowest not
+** guarded. */
+static stv_status exclude_lowest(meek_run *m, const char *why) {
+  int k;
+  stv_status st = lowest_hopeful(m, 0, &k);
+  if (st == STV_OK && stvi_con_guarded(m->c, k)) {
+    if ((st = stvi_con_passed_over(m->c, k))) return st;
+    st = lowest_hopeful(m, 1, &k);
+    why = "lowest continuing candidate not guarded";
+  }
+  return st ? st : exclude(m, k, why);
+}
+
+/* Excludes the doomed hopefuls the constraints say must go now (doom =
+** immediate); returns how many in *nd. */
+static stv_status exclude_doomed(meek_run *m, int *nd) {
+  int i;
+  stv_status st = STV_OK;
+  *nd = stvi_con_take(m->c, m->tmp);
+  for (i = 0; i < *nd && st == STV_OK; i++) {
+    m->keep[m->tmp[i]] = 0;
+    m->done[m->ndone++] = m->tmp[i];
+    st = stvi_con_exclude(m->c, m->tmp[i]);
+  }
+  return st;
 }
 
 /* set[0..*n) reached the quota.  While they are more than the seats left,
@@ -568,6 +599,17 @@ static stv_status too_many(meek_run *m, int *set, int *n) {
                                    "for exclusion (more reached the quota "
                                    "than seats remain)",
                                    &k);
+    if (st == STV_OK && stvi_con_guarded(c, k)) {
+      for (i = j = 0; i < *n; i++)
+        if (!stvi_con_guarded(c, set[i])) m->tmp[j++] = set[i];
+      if (j > 0) {
+        nl = lowest_of(m, m->tmp, j, m->tmp);
+        st = stvi_tie_break(c, m->tmp, nl, 0,
+                            "for exclusion (more reached the quota than "
+                            "seats remain; not guarded)",
+                            &k);
+      }
+    }
     if (st) return st;
     if ((st = exclude(m, k, "more candidates reached the quota than seats "
                             "remain; the lowest of them")))
@@ -579,14 +621,27 @@ static stv_status too_many(meek_run *m, int *set, int *n) {
   return STV_OK;
 }
 
-static stv_status elect_sorted(meek_run *m, int *set, int n, const char *why) {
-  int i;
+/* Elects set[0..*n), highest first.  A candidate the constraints doom is
+** excluded instead and dropped from set, so set ends as those elected. */
+static stv_status elect_sorted(meek_run *m, int *set, int *n,
+                               const char *why) {
+  int i, j, refused;
   stv_status st = STV_OK;
-  sort_desc(m, set, n);
-  for (i = 0; i < n && st == STV_OK; i++) {
+  sort_desc(m, set, *n);
+  for (i = j = 0; i < *n && st == STV_OK; i++) {
+    st = stvi_con_refuse(m->c, set[i], why, &refused);
+    if (st) break;
+    if (refused) {
+      m->keep[set[i]] = 0;
+      m->done[m->ndone++] = set[i];
+      st = stvi_con_exclude(m->c, set[i]);
+      continue;
+    }
     st = stvi_elect(m->c, set[i], why);
     m->done[m->ndone++] = set[i];
+    set[j++] = set[i];
   }
+  if (st == STV_OK) *n = j;
   return st;
 }
 
@@ -598,8 +653,8 @@ static stv_status complete(meek_run *m) {
   for (i = 0; i < c->n; i++)
     if (c->status[i] == STVI_HOPEFUL) m->set[n++] = i;
   if (n == 0 || n > c->seats - c->nelected) return STV_OK;
-  return elect_sorted(m, m->set, n, "continuing candidates equal the seats "
-                                    "left");
+  return elect_sorted(m, m->set, &n, "continuing candidates equal the "
+                                     "seats left");
 }
 
 /* Hopefuls at or above the quota, into m->set; returns how many. */
@@ -696,7 +751,7 @@ static stv_status run_a123(meek_run *m) {
   int first = 1;
   while (c->nelected < c->seats && stvi_hopefuls(c) > 0) {
     long it0 = m->iter + 1, nit = 0;
-    int conv, i, n;
+    int conv, i, n, nr, nd;
     for (i = 0; i < c->n; i++) m->was[i] = c->status[i] == STVI_ELECTED;
     if ((st = open_stage(m, first))) return st;
     first = 0;
@@ -720,7 +775,9 @@ static stv_status run_a123(meek_run *m) {
       return st;
     n = reached(m);
     if ((st = too_many(m, m->set, &n))) return st;
-    if ((st = elect_sorted(m, m->set, n, "reached the quota"))) return st;
+    nr = n;
+    if ((st = elect_sorted(m, m->set, &n, "reached the quota"))) return st;
+    if ((st = exclude_doomed(m, &nd))) return st;
     if (c->nelected < c->seats)
       for (i = 0; i < n; i++) { /* A123: weight := quota / votes */
         int k = m->set[i];
@@ -728,7 +785,8 @@ static stv_status run_a123(meek_run *m) {
         m->kept[k] = 1;
       }
     if ((st = complete(m))) return st;
-    if (n == 0 && c->nelected < c->seats && stvi_hopefuls(c) > 0) {
+    if (nr == 0 && nd == 0 && c->nelected < c->seats &&
+        stvi_hopefuls(c) > 0) {
       if ((st = exclude_lowest(m, "lowest continuing candidate"))) return st;
       if ((st = complete(m))) return st; /* A123 `complete` */
     }
@@ -810,8 +868,9 @@ static stv_status run_nz(meek_run *m) {
   stv_status st = STV_OK;
   long it0 = 1;
   int open = 0;
+  size_t nb = (size_t)c->n * sizeof(int64_t);
   while (c->nelected < c->seats && stvi_hopefuls(c) > 0) {
-    int n, i, stalled;
+    int n, i, stalled, cycle, nr, nd;
     int64_t s = 0;
     char how[80];
     if (!open) {
@@ -829,22 +888,33 @@ static stv_status run_nz(meek_run *m) {
                        "nz-meek: %d iterations without an election or an "
                        "exclusion",
                        NZ_MAX_ITER);
-    stalled = m->iter > 0 && memcmp(m->keep, m->prevkeep,
-                                    (size_t)c->n * sizeof(int64_t)) == 0;
-    memcpy(m->prevkeep, m->keep, (size_t)c->n * sizeof(int64_t));
-    memcpy(m->prevvotes, c->votes, (size_t)c->n * sizeof(int64_t));
+    /* stalled: the keep values and the votes repeat those of the last
+    ** iteration, or (a cycle of two, which rounding can make) of the one
+    ** before; prevkeep and prevvotes hold two iterations each */
+    stalled = m->iter > 0 && memcmp(m->keep, m->prevkeep, nb) == 0;
+    cycle = m->iter > 1 && memcmp(m->keep, m->prevkeep + c->n, nb) == 0;
+    memcpy(m->prevkeep + c->n, m->prevkeep, nb);
+    memcpy(m->prevkeep, m->keep, nb);
+    memcpy(m->prevvotes + c->n, m->prevvotes, nb);
+    memcpy(m->prevvotes, c->votes, nb);
     if ((st = iterate(m))) return st;
     if ((st = nz_history(m))) return st;
     for (i = 0; i < c->n && stalled; i++)
       stalled = c->votes[i] == m->prevvotes[i];
+    for (i = 0; i < c->n && cycle; i++)
+      cycle = c->votes[i] == m->prevvotes[c->n + i];
+    stalled = stalled || cycle;
     n = reached(m); /* clauses 6 and 12 */
     if ((st = too_many(m, m->set, &n))) return st;
-    if ((st = elect_sorted(m, m->set, n, "reached the quota"))) return st;
+    nr = n;
+    if ((st = elect_sorted(m, m->set, &n, "reached the quota"))) return st;
+    if ((st = exclude_doomed(m, &nd))) return st;
     if ((st = complete(m))) return st; /* clause 3 */
     for (i = 0; i < c->n; i++) /* total surplus, negative terms as 0 */
       if (c->status[i] == STVI_ELECTED && c->votes[i] > c->quota)
         s += c->votes[i] - c->quota;
-    if (c->nelected < c->seats && m->iter > 1) { /* none at step 1 */
+    if (c->nelected < c->seats && m->iter > 1 && nr == n && nd == 0) {
+      /* none at step 1, nor after a doomed candidate left */
       const char *why = NULL;
       if (nz_exclude_test(m, s, stalled && n == 0, &why)) {
         if ((st = exclude_lowest(m, why))) return st;
@@ -920,8 +990,8 @@ stv_status stvi_count_meek(stvi_count *c) {
   m.set = stvi_calloc_array(n, sizeof(int));
   m.tmp = stvi_calloc_array(n, sizeof(int));
   m.done = stvi_calloc_array(2 * n, sizeof(int));
-  m.prevvotes = stvi_calloc_array(n, sizeof(int64_t));
-  m.prevkeep = stvi_calloc_array(n, sizeof(int64_t));
+  m.prevvotes = stvi_calloc_array(2 * n, sizeof(int64_t));
+  m.prevkeep = stvi_calloc_array(2 * n, sizeof(int64_t));
   if (!m.keep || !m.was || !m.kept || !m.set || !m.tmp || !m.done ||
       !m.prevvotes || !m.prevkeep) {
     run_free(&m);

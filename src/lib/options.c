@@ -26,20 +26,25 @@ static void clear_ties(stv_options *o) {
   o->nties = 0;
 }
 
+static int *copy_ints(const int *a, int n) {
+  int *b = stvi_alloc_array((size_t)n, sizeof(int));
+  if (b) memcpy(b, a, (size_t)n * sizeof(int));
+  return b;
+}
+
 stv_options *stvi_options_clone(const stv_options *o) {
   stv_options *k = stvi_calloc_array(1, sizeof(*k));
   int i, ok = 1;
   if (!k) return NULL;
   *k = *o;
   k->withdraw = NULL;
+  k->hold = NULL;
+  k->cons = NULL;
   for (i = 0; i < k->nties; i++) k->ties[i].order = NULL;
-  if (o->nwithdraw) {
-    k->withdraw = stvi_alloc_array((size_t)o->nwithdraw, sizeof(int));
-    if (k->withdraw)
-      memcpy(k->withdraw, o->withdraw, (size_t)o->nwithdraw * sizeof(int));
-    else
-      ok = 0;
-  }
+  if (o->nwithdraw && !(k->withdraw = copy_ints(o->withdraw, o->nwithdraw)))
+    ok = 0;
+  if (o->nhold && !(k->hold = copy_ints(o->hold, o->nhold))) ok = 0;
+  if (o->cons && !(k->cons = stvi_constraints_clone(o->cons))) ok = 0;
   for (i = 0; i < k->nties && ok; i++)
     if (o->ties[i].order) {
       k->ties[i].order =
@@ -61,6 +66,8 @@ void stv_options_free(stv_options *o) {
   if (!o) return;
   clear_ties(o);
   stvi_free(o->withdraw);
+  stvi_free(o->hold);
+  stv_constraints_free(o->cons);
   stvi_free(o);
 }
 
@@ -216,6 +223,34 @@ static const word arith[] = {{"fixed", STVI_ARITH_FIXED},
                              {"exact", STVI_ARITH_EXACT},
                              {NULL, 0}};
 
+static const word dooms[] = {{"deferred", 0}, {"immediate", 1}, {NULL, 0}};
+
+/* Appends a candidate number to a list (withdraw, hold). */
+static stv_status add_number(int **list, int *n, const char *key,
+                             const char *value, stv_error *err) {
+  long long v;
+  int *nl;
+  if (!parse_int(value, 1, STV_MAX_CANDIDATES, &v))
+    return bad(err, key, value, "a candidate number (1-based)");
+  if (*n >= STV_MAX_CANDIDATES)
+    return bad(err, key, value, "fewer such options");
+  nl = stvi_realloc_array(*list, (size_t)*n + 1, sizeof(int));
+  if (!nl) return STV_ENOMEM;
+  *list = nl;
+  (*list)[(*n)++] = (int)v;
+  return STV_OK;
+}
+
+stv_status stv_options_set_constraints(stv_options *o,
+                                       const stv_constraints *k) {
+  stv_constraints *copy = NULL;
+  if (!o) return STV_EINVAL;
+  if (k && !(copy = stvi_constraints_clone(k))) return STV_ENOMEM;
+  stv_constraints_free(o->cons);
+  o->cons = copy;
+  return STV_OK;
+}
+
 stv_status stv_options_set(stv_options *o, const char *key, const char *value,
                            stv_error *err) {
   long long v;
@@ -241,19 +276,14 @@ stv_status stv_options_set(stv_options *o, const char *key, const char *value,
     o->decimals = (int)v;
     return STV_OK;
   }
-  if (strcmp(key, "withdraw") == 0) {
-    int *nw;
-    if (!parse_int(value, 1, STV_MAX_CANDIDATES, &v))
-      return bad(err, key, value, "a candidate number (1-based)");
-    if (o->nwithdraw >= STV_MAX_CANDIDATES)
-      return bad(err, key, value, "fewer --withdraw options");
-    nw = stvi_realloc_array(o->withdraw, (size_t)o->nwithdraw + 1,
-                            sizeof(int));
-    if (!nw) return STV_ENOMEM;
-    o->withdraw = nw;
-    o->withdraw[o->nwithdraw++] = (int)v;
-    return STV_OK;
-  }
+  if (strcmp(key, "withdraw") == 0)
+    return add_number(&o->withdraw, &o->nwithdraw, key, value, err);
+  if (strcmp(key, "hold") == 0)
+    return add_number(&o->hold, &o->nhold, key, value, err);
+  if (strcmp(key, "doom") == 0)
+    return lookup(dooms, value, &o->doom)
+               ? STV_OK
+               : bad(err, key, value, "deferred or immediate");
   if (strcmp(key, "ties") == 0) return set_ties(o, value, err);
   if (strcmp(key, "quota") == 0)
     return lookup(quotas, value, &o->quota)

@@ -42,7 +42,9 @@ static void events(stvi_buf *b, const stvi_stage *s, int type,
   stvi_buf_puts(b, "[");
   for (i = 0; i < s->nevents; i++) {
     if (s->events[i].type != type &&
-        !(type == STVI_EV_NOTE && s->events[i].type == STVI_EV_DEFERRED))
+        !(type == STVI_EV_NOTE && (s->events[i].type == STVI_EV_DEFERRED ||
+                                   s->events[i].type == STVI_EV_DOOMED ||
+                                   s->events[i].type == STVI_EV_GUARDED)))
       continue;
     if (!first) stvi_buf_puts(b, ", ");
     first = 0;
@@ -84,6 +86,10 @@ stv_status stvi_write_json(const stv_result *r, stv_write_fn fn, void *ud) {
                   "\"skipped\": %lld}",
                   (long long)r->touched_equal, (long long)r->touched_repeat,
                   (long long)r->touched_skip);
+  if (r->cons_json) {
+    stvi_buf_puts(&b, ",\n  \"constraints\": ");
+    stvi_buf_puts(&b, r->cons_json);
+  }
   stvi_buf_puts(&b, ",\n  \"elected\": [");
   for (i = 0; i < r->nelected; i++)
     stvi_buf_printf(&b, "%s%d", i ? ", " : "", r->elected[i]);
@@ -131,6 +137,12 @@ stv_status stvi_write_json(const stv_result *r, stv_write_fn fn, void *ud) {
     events(&b, s, STVI_EV_EXCLUDED, 0);
     stvi_buf_puts(&b, ",\n     \"ties\": ");
     events(&b, s, STVI_EV_TIE, 1);
+    if (r->cons_json) {
+      stvi_buf_puts(&b, ",\n     \"doomed\": ");
+      events(&b, s, STVI_EV_DOOMED, 0);
+      stvi_buf_puts(&b, ", \"guarded\": ");
+      events(&b, s, STVI_EV_GUARDED, 0);
+    }
     stvi_buf_puts(&b, ",\n     \"notes\": "); /* notes and deferrals */
     events(&b, s, STVI_EV_NOTE, 1);
     stvi_buf_puts(&b, "}");

@@ -111,9 +111,11 @@ stv_status stvi_write_text(const stv_result *r, stv_write_fn fn, void *ud) {
                   r->policies);
   stvi_buf_printf(&b,
                   "Papers touched: equal preferences %lld, repeated "
-                  "candidates %lld, skipped ranks %lld\n\n",
+                  "candidates %lld, skipped ranks %lld\n",
                   (long long)r->touched_equal, (long long)r->touched_repeat,
                   (long long)r->touched_skip);
+  if (r->cons_text) stvi_buf_puts(&b, r->cons_text);
+  stvi_buf_puts(&b, "\n");
 
   /* columns: stage 1 has one (votes); later stages two (transfer, votes) */
   ncol = r->nstages ? 2 * r->nstages - 1 : 0;

@@ -80,7 +80,8 @@ stv_status stvi_stage_close(stvi_count *c) {
   s->loss = r->total - sum - c->exhausted;
   s->quota = c->quota;
   r->nclosed = r->nstages;
-  return c->ovf ? STV_EOVERFLOW : STV_OK;
+  if (c->ovf) return STV_EOVERFLOW;
+  return stvi_con_flush(c);
 }
 
 stv_status stvi_stage_about(stvi_count *c, const int *subj, int ns,
@@ -126,17 +127,21 @@ stv_status stvi_event_add(stvi_count *c, int type, int cand, const char *fmt,
 }
 
 stv_status stvi_elect(stvi_count *c, int k, const char *why) {
+  stv_status st;
   c->status[k] = STVI_ELECTED;
   c->r->elected[c->r->nelected++] = k + 1;
   c->nelected++;
-  return stvi_event_add(c, STVI_EV_ELECTED, k, "%s elected: %s",
-                        c->e->names[k], why);
+  st = stvi_event_add(c, STVI_EV_ELECTED, k, "%s elected: %s",
+                      c->e->names[k], why);
+  return st ? st : stvi_con_changed(c);
 }
 
 stv_status stvi_exclude(stvi_count *c, int k, const char *why) {
+  stv_status st;
   c->status[k] = STVI_EXCLUDED;
-  return stvi_event_add(c, STVI_EV_EXCLUDED, k, "%s excluded: %s",
-                        c->e->names[k], why);
+  st = stvi_event_add(c, STVI_EV_EXCLUDED, k, "%s excluded: %s",
+                      c->e->names[k], why);
+  return st ? st : stvi_con_changed(c);
 }
 
 void stv_result_free(stv_result *r) {
@@ -166,6 +171,8 @@ void stv_result_free(stv_result *r) {
   stvi_free(r->ties);
   stvi_free(r->quota_desc);
   stvi_free(r->quota_str);
+  stvi_free(r->cons_text);
+  stvi_free(r->cons_json);
   stvi_free(r);
 }
 
@@ -194,4 +201,20 @@ stv_status stv_result_write(const stv_result *r, stv_format f,
   case STV_FORMAT_CSV: return stvi_write_csv(r, fn, ud);
   }
   return STV_EINVAL;
+}
+
+char *stvi_join_names(const stvi_count *c, const int *set, int n) {
+  stvi_buf b;
+  int i;
+  stvi_buf_init(&b, (size_t)1 << 24);
+  stvi_buf_puts(&b, "");
+  for (i = 0; i < n; i++) {
+    stvi_buf_puts(&b, i == 0 ? "" : i + 1 == n ? " and " : ", ");
+    stvi_buf_puts(&b, c->e->names[set[i]]);
+  }
+  if (b.failed) {
+    stvi_buf_free(&b);
+    return NULL;
+  }
+  return b.data;
 }

@@ -18,6 +18,7 @@ const char *stv_strerror(stv_status st) {
   case STV_EOVERFLOW: return "arithmetic overflow";
   case STV_EUNSUPPORTED: return "not supported by this rule set or build";
   case STV_EBALLOT: return "no valid ballots";
+  case STV_ECONSTRAINT: return "the constraints cannot be met";
   case STV_LAST: break;
   }
   return "unknown status";

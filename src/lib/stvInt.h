@@ -139,6 +139,26 @@ typedef struct stvi_tiestep {
   int norder;
 } stvi_tiestep;
 
+/* ---- constraints (constraints.c reads them, constrain.c enforces) ---- */
+typedef struct stvi_group {
+  char *name;
+  long line, col; /* where the group is declared, for messages */
+  int lo;         /* minimum seats; 0 if none */
+  int hi;         /* maximum seats; -1 if none */
+  int *members;   /* 0-based candidates, distinct, in file order */
+  int nmembers;
+} stvi_group;
+
+struct stv_constraints {
+  char *file; /* the name given to the reader, for messages */
+  int ncand;  /* candidates of the election it was read against */
+  stvi_group *g;
+  int ng;     /* <= STV_MAX_GROUPS */
+};
+
+/* A deep copy (NULL if out of memory). */
+stv_constraints *stvi_constraints_clone(const stv_constraints *k);
+
 struct stv_options {
   char rules[16];
   int seats;
@@ -151,6 +171,10 @@ struct stv_options {
   int nwithdraw;
   int arith;
   int truncate; /* keep only the first N preferences; 0: all */
+  stv_constraints *cons; /* owned copy, or NULL */
+  int doom;              /* 0 deferred, 1 immediate */
+  int *hold;             /* 1-based, held elected */
+  int nhold;
 };
 
 /* A deep copy of o (NULL if out of memory). */
@@ -178,7 +202,7 @@ enum { STVI_STAGE_FIRST = 0, STVI_STAGE_SURPLUS, STVI_STAGE_EXCLUSION,
        STVI_STAGE_ITERATION, STVI_STAGE_ROUND };
 
 enum { STVI_EV_ELECTED = 0, STVI_EV_EXCLUDED, STVI_EV_TIE, STVI_EV_NOTE,
-       STVI_EV_DEFERRED };
+       STVI_EV_DEFERRED, STVI_EV_DOOMED, STVI_EV_GUARDED };
 
 typedef struct stvi_event {
   int type;
@@ -202,6 +226,7 @@ typedef struct stvi_stage {
 } stvi_stage;
 
 typedef struct stvi_rule stvi_rule;
+typedef struct stvi_con stvi_con;
 
 struct stv_result {
   char *rules;
@@ -227,6 +252,8 @@ struct stv_result {
   int nclosed;     /* stages whose snapshot is taken */
   int capstages;
   char **finals;   /* formatted final votes, 0-based */
+  char *cons_text; /* constraints for the heading, or NULL */
+  char *cons_json; /* the same as a JSON object, or NULL */
   char *quota_str;
 };
 
@@ -255,6 +282,7 @@ typedef struct stvi_count {
   uint64_t rng;  /* SplitMix64 state of the random tie step */
   int rng_started;
   void *rule_state; /* owned by the rule while it runs */
+  stvi_con *con;    /* constraints and held candidates, or NULL */
 } stvi_count;
 
 struct stvi_rule {
@@ -290,6 +318,8 @@ stv_status stvi_event_add(stvi_count *c, int type, int cand,
 /* Elect / exclude candidate k (0-based) with a reason for the sheet. */
 stv_status stvi_elect(stvi_count *c, int k, const char *why);
 stv_status stvi_exclude(stvi_count *c, int k, const char *why);
+/* "A, B and C" for set[0..n), in a new string (NULL if out of memory). */
+char *stvi_join_names(const stvi_count *c, const int *set, int n);
 /* Number of continuing (hopeful) candidates. */
 int stvi_hopefuls(const stvi_count *c);
 
@@ -317,6 +347,42 @@ stv_status stvi_count_ers97(stvi_count *c);
 stv_status stvi_count_meek(stvi_count *c);    /* meek, nz-meek, warren */
 stv_status stvi_count_irv(stvi_count *c);
 stv_status stvi_count_block(stvi_count *c);
+
+/* Constraints during the count (constrain.c).  All of these are harmless
+** no-ops (answering "no") when the count has no constraints.
+**   start    checks that the constraints can be met; marks the first
+**            doomed and guarded candidates (noted when stage 1 closes)
+**   changed  after an election or exclusion: new marks, noted at once
+**            (stvi_elect and stvi_exclude call it)
+**   refuse   before electing k on reaching a threshold (what: "reached the
+**            quota"): if k is doomed, notes it, flags k to be excluded and
+**            sets *refused
+**   take     the hopefuls to exclude now because they are doomed: those
+**            refused, and (doom=immediate) every doomed hopeful; returns
+**            how many, into out (n entries)
+**   can_exclude  whether excluding set[0..n) together keeps a result
+**            meeting the constraints possible (no guarded among them)
+**   passed_over  notes that guarded k was passed over for exclusion */
+stv_status stvi_con_start(stvi_count *c);
+stv_status stvi_con_report(stvi_count *c); /* r->cons_text, r->cons_json */
+void stvi_con_free(stvi_count *c);
+stv_status stvi_con_changed(stvi_count *c);
+stv_status stvi_con_flush(stvi_count *c);
+int stvi_con_doomed(const stvi_count *c, int k);
+int stvi_con_guarded(const stvi_count *c, int k);
+int stvi_con_out(const stvi_count *c, int k);
+int stvi_con_any_guarded(const stvi_count *c);
+const char *stvi_con_why(const stvi_count *c, int k);
+stv_status stvi_con_refuse(stvi_count *c, int k, const char *what,
+                           int *refused);
+int stvi_con_take(stvi_count *c, int *out);
+int stvi_con_can_exclude(stvi_count *c, const int *set, int n);
+stv_status stvi_con_passed_over(stvi_count *c, int k);
+/* Excludes doomed k, saying by which constraints. */
+stv_status stvi_con_exclude(stvi_count *c, int k);
+/* Opens an exclusion stage for the doomed set[0..n) and excludes them (the
+** rule then moves their papers and closes the stage). */
+stv_status stvi_con_exclusion_stage(stvi_count *c, const int *set, int n);
 
 /* Prepared ballots (prep.c). */
 stv_status stvi_prepare(stvi_count *c);

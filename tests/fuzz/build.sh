@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets for the readers into build/fuzz/ and, with
 # --run SECONDS, runs each of them for that long from its seed corpus.
 #
-#   tests/fuzz/build.sh               build build/fuzz/fuzz_blt, fuzz_csv
+#   tests/fuzz/build.sh               build build/fuzz/fuzz_blt, fuzz_csv,
+#                                     fuzz_con
 #   tests/fuzz/build.sh --run 60      build, then run each for 60 seconds
 #
 # The library is built by the Makefile with clang and
@@ -42,18 +43,18 @@ if pkg-config --exists gmp 2>/dev/null; then gmp=$(pkg-config --libs gmp); fi
 # is the warning gate; this build is about finding crashes.
 make --no-print-directory BUILD=$out/lib CC="$cc" SAN=fuzzer-no-link,$san \
   CFLAGS='-O1 -g -Wno-error' $out/lib/libstv.a
-for name in blt csv; do
+for name in blt csv con; do
   echo "fuzz: linking $out/fuzz_$name"
   # shellcheck disable=SC2086
   "$cc" -std=c17 -O1 -g -Wall -Wextra -fsanitize=fuzzer,$san \
-    -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude \
+    -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude -Isrc/lib \
     tests/fuzz/fuzz_$name.c $out/lib/libstv.a $gmp -o $out/fuzz_$name
 done
 [ -n "$secs" ] || exit 0
 
 rc=0
 mkdir -p $out/artifacts
-for name in blt csv; do
+for name in blt csv con; do
   mkdir -p $out/corpus/$name
   echo "fuzz: running fuzz_$name for $secs s"
   # Each run: the work corpus first (written), then the seeds (read).

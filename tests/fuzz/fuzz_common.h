@@ -1,14 +1,18 @@
 /*
 ** fuzz_common.h: what every reader fuzz target does with one input, shared
-** by the libFuzzer entry points (fuzz_blt.c, fuzz_csv.c) and the cmocka
+** by the libFuzzer entry points (fuzz_blt.c, fuzz_csv.c, fuzz_con.c) and
+** the cmocka
 ** replay of the corpus (tests/unit/test_fuzz_corpus.c), so that
 ** `make check` runs the very code path the fuzzers ran.
 **
 ** An input is parsed; a failure must come with a message, and a syntax or
 ** limit error with a place (line and column >= 1).  A parsed election is
 ** counted under "scottish" and the result written in the three formats to
-** a sink that discards.  Everything is freed.  A broken promise aborts, so
-** the fuzzer reports it as a crash.
+** a sink that discards.  A constraints file is read against a fixed
+** election; what it gives is checked field by field, copied, written back
+** in a canonical form and read again, which must give the same groups.
+** Everything is freed.  A broken promise aborts, so the fuzzer reports it
+** as a crash.
 */
 #ifndef FUZZ_COMMON_H
 #define FUZZ_COMMON_H
@@ -18,6 +22,7 @@
 #include <string.h>
 
 #include "stv.h"
+#include "stvInt.h"
 
 static int fuzz_discard(void *ud, const char *data, size_t len) {
   (void)ud;
@@ -29,7 +34,7 @@ static int fuzz_discard(void *ud, const char *data, size_t len) {
 static void fuzz_check_error(stv_status st, const stv_error *err) {
   if (st == STV_OK) return;
   if (err->msg[0] == '\0') abort(); /* every failure says why */
-  if ((st == STV_ESYNTAX || st == STV_ELIMIT) &&
+  if ((st == STV_ESYNTAX || st == STV_ELIMIT || st == STV_EINVAL) &&
       (err->line < 1 || err->col < 1))
     abort(); /* and where, when the input is at fault */
 }
@@ -81,6 +86,136 @@ static inline int fuzz_csv(const uint8_t *data, size_t size) {
   fuzz_check_error(st, &err);
   if (st == STV_OK) fuzz_count(e);
   else if (e) abort();
+  stv_election_free(e);
+  return 0;
+}
+
+/* The election a constraints file is read against: six candidates, one
+** withdrawn, with names that need quoting or case folding. */
+static const char fuzz_con_blt[] = "6 2\n-4\n1 1 2 0\n0\n"
+                                   "\"Ann Lee\"\n\"Bob Roy\"\n"
+                                   "\"Émile Zoë\"\n\"Dan Moss\"\n"
+                                   "\"Bo \"\"B\"\" Jones\"\n"
+                                   "\"Σωκράτης\"\n";
+
+/* Appends s to out at *o with quotes around it and each quote doubled. */
+static void fuzz_quote(char *out, size_t *o, const char *s) {
+  out[(*o)++] = '"';
+  for (; *s; s++) {
+    if (*s == '"') out[(*o)++] = '"';
+    out[(*o)++] = *s;
+  }
+  out[(*o)++] = '"';
+}
+
+/* Every promise of the reader about a handle it returned. */
+static void fuzz_con_check(const stv_constraints *k, int ncand) {
+  int i, j, m;
+  if (k->ng < 1 || k->ng > STV_MAX_GROUPS || k->ncand != ncand ||
+      stv_constraints_groups(k) != k->ng || !k->file)
+    abort();
+  for (i = 0; i < k->ng; i++) {
+    const stvi_group *g = &k->g[i];
+    if (!g->name || !g->name[0] || strlen(g->name) > STV_MAX_NAME ||
+        g->line < 1 || g->col < 1 || g->lo < 0 || g->lo > 1000000 ||
+        g->hi < -1 || g->hi > 1000000 || (g->hi >= 0 && g->hi < g->lo) ||
+        g->nmembers < 1 || g->nmembers > ncand)
+      abort();
+    for (j = 0; j < i; j++)
+      if (strcmp(k->g[j].name, g->name) == 0) abort();
+    for (m = 0; m < g->nmembers; m++) {
+      if (g->members[m] < 0 || g->members[m] >= ncand) abort();
+      for (j = 0; j < m; j++)
+        if (g->members[j] == g->members[m]) abort();
+    }
+  }
+}
+
+/* Two handles hold the same groups (where they were declared aside). */
+static void fuzz_con_same(const stv_constraints *a, const stv_constraints *b) {
+  int i;
+  if (a->ng != b->ng || a->ncand != b->ncand) abort();
+  for (i = 0; i < a->ng; i++) {
+    const stvi_group *x = &a->g[i], *y = &b->g[i];
+    if (strcmp(x->name, y->name) != 0 || x->lo != y->lo || x->hi != y->hi ||
+        x->nmembers != y->nmembers ||
+        memcmp(x->members, y->members,
+               (size_t)x->nmembers * sizeof(int)) != 0)
+      abort();
+  }
+}
+
+/* Writes k back one group a line, every bound spelt out, odd members by
+** number and even ones by name, and reads that again. */
+static void fuzz_con_roundtrip(const stv_election *e,
+                               const stv_constraints *k) {
+  size_t cap = 64, o = 0;
+  stv_constraints *k2 = NULL;
+  stv_error err;
+  char *out;
+  int i, m;
+  for (i = 0; i < k->ng; i++) {
+    cap += 2 * strlen(k->g[i].name) + 64;
+    for (m = 0; m < k->g[i].nmembers; m++)
+      cap += 2 * strlen(stv_election_name(e, k->g[i].members[m] + 1)) + 16;
+  }
+  out = malloc(cap);
+  if (!out) return;
+  for (i = 0; i < k->ng; i++) {
+    const stvi_group *g = &k->g[i];
+    memcpy(out + o, "group ", 6);
+    o += 6;
+    fuzz_quote(out, &o, g->name);
+    o += (size_t)snprintf(out + o, cap - o, " min %d", g->lo);
+    if (g->hi >= 0) o += (size_t)snprintf(out + o, cap - o, " max %d", g->hi);
+    out[o++] = ':';
+    for (m = 0; m < g->nmembers; m++) {
+      o += (size_t)snprintf(out + o, cap - o, "%s", m ? ", " : " ");
+      if (m % 2)
+        fuzz_quote(out, &o, stv_election_name(e, g->members[m] + 1));
+      else
+        o += (size_t)snprintf(out + o, cap - o, "%d", g->members[m] + 1);
+    }
+    out[o++] = '\n';
+  }
+  memset(&err, 0, sizeof(err));
+  if (stv_constraints_parse(e, out, o, "again.con", &k2, &err) != STV_OK)
+    abort();
+  fuzz_con_check(k2, k->ncand);
+  fuzz_con_same(k, k2);
+  for (i = 0; i < k2->ng; i++)
+    if (k2->g[i].line != i + 1 || k2->g[i].col != 7) abort();
+  stv_constraints_free(k2);
+  free(out);
+}
+
+static inline int fuzz_con(const uint8_t *data, size_t size) {
+  stv_election *e = NULL;
+  stv_constraints *k = NULL, *c;
+  stv_error err;
+  stv_status st;
+  if (stv_election_parse_blt(fuzz_con_blt, sizeof(fuzz_con_blt) - 1,
+                             "fuzz.blt", &e, NULL) != STV_OK)
+    abort();
+  memset(&err, 0, sizeof(err));
+  st = stv_constraints_parse(e, (const char *)data, size, "fuzz.con", &k,
+                             &err);
+  fuzz_check_error(st, &err);
+  if (st == STV_OK) {
+    fuzz_con_check(k, stv_election_candidates(e));
+    if (strcmp(k->file, "fuzz.con") != 0) abort();
+    c = stvi_constraints_clone(k);
+    if (c) {
+      fuzz_con_check(c, k->ncand);
+      fuzz_con_same(k, c);
+      if (strcmp(c->file, k->file) != 0) abort();
+      stv_constraints_free(c);
+    }
+    fuzz_con_roundtrip(e, k);
+  } else if (k) {
+    abort(); /* a failed reader hands back nothing */
+  }
+  stv_constraints_free(k);
   stv_election_free(e);
   return 0;
 }

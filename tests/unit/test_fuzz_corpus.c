@@ -7,8 +7,9 @@
 ** Every file under tests/fuzz/corpus/ and tests/fuzz/regress/ (relative to
 ** the repository root, where tests/run.sh runs) is one test: files below a
 ** directory named blt/ go to the BLT target, below csv/ to the CSV target,
-** anywhere else to both.  A target aborts on a broken promise, and the
-** sanitizers stop on a memory error or a leak.
+** below con/ to the constraints target, anywhere else to all three.  A
+** target aborts on a broken promise, and the sanitizers stop on a memory
+** error or a leak.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,11 +55,14 @@ static void replay(void **state) {
   const char *path = *state;
   size_t len = 0;
   uint8_t *data = slurp(path, &len);
-  int blt = strstr(path, "/csv/") == NULL;
-  int csv = strstr(path, "/blt/") == NULL;
+  int in_blt = strstr(path, "/blt/") != NULL;
+  int in_csv = strstr(path, "/csv/") != NULL;
+  int in_con = strstr(path, "/con/") != NULL;
+  int any = !in_blt && !in_csv && !in_con;
   if (!data) fail_msg("cannot read %s", path);
-  if (blt) fuzz_blt(data, len);
-  if (csv) fuzz_csv(data, len);
+  if (in_blt || any) fuzz_blt(data, len);
+  if (in_csv || any) fuzz_csv(data, len);
+  if (in_con || any) fuzz_con(data, len);
   free(data);
 }
 

@@ -1,0 +1,1 @@
+count --rules block --constraints examples/constraints/ex1.con examples/constraints/ex1.blt

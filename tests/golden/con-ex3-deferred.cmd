@@ -1,0 +1,1 @@
+count --rules scottish --constraints examples/constraints/ex3.con examples/constraints/ex3.blt

@@ -1,0 +1,1 @@
+count --rules scottish --hold 5 examples/constraints/ex1.blt

@@ -218,6 +218,22 @@ stv_status stv_whatif_write(const stv_election *e, const stv_options *o,
                             stv_format f, stv_write_fn fn, void *ud,
                             stv_error *err);
 
+/* ---------------------------------------------------------------------- */
+/* Slate ordering by sequential STV (docs/rank.md): position 1 is the winner
+** of a 1-seat count; position k the extra winner of a k-seat count with
+** positions 1..k-1 held elected, for every standing candidate.  With
+** constraints in o, positions 1..seats together meet them. */
+typedef struct stv_ranking stv_ranking;
+
+stv_status stv_rank(const stv_election *e, const stv_options *o,
+                    stv_ranking **out, stv_error *err);
+void stv_ranking_free(stv_ranking *r);
+/* Candidate numbers (1-based), position 1 first; owned by r. */
+const int *stv_ranking_order(const stv_ranking *r, int *n);
+/* Text or JSON (order, and per position how it was decided). */
+stv_status stv_ranking_write(const stv_ranking *r, stv_format f,
+                             stv_write_fn fn, void *ud);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,6 +31,7 @@
 static const char usage_text[] =
     "usage: hustings count [OPTIONS] FILE\n"
     "       hustings whatif [OPTIONS] FILE\n"
+    "       hustings rank [OPTIONS] FILE\n"
     "       hustings rules\n"
     "       hustings --help | --version\n"
     "\n"
@@ -63,6 +64,10 @@ static const char usage_text[] =
     "whatif compares the count asked for with every rule set, each\n"
     "candidate withdrawn in turn, papers cut to their first k preferences,\n"
     "and the block vote (--format text or json).\n"
+    "\n"
+    "rank orders every candidate by sequential STV: position k is the extra\n"
+    "winner of a k-seat count with positions 1..k-1 held elected; with\n"
+    "--constraints, the first --seats positions meet them (text or json).\n"
     "\n"
     "Exit status: 0 success; 1 the count could not be completed; 2 bad\n"
     "input (unreadable file, syntax error: FILE:LINE:COL: what was\n"
@@ -105,6 +110,7 @@ static int cmd_rules(void) {
 /* What to write: a count's result, or the what-if comparison. */
 typedef struct job {
   const stv_result *res;
+  const stv_ranking *rank;
   const stv_election *e;
   const stv_options *o;
 } job;
@@ -114,6 +120,7 @@ static stv_status produce(const job *j, stv_format f, FILE *fp) {
   stv_status st;
   memset(&err, 0, sizeof(err));
   if (j->res) return stv_result_write(j->res, f, write_file, fp);
+  if (j->rank) return stv_ranking_write(j->rank, f, write_file, fp);
   st = stv_whatif_write(j->e, j->o, f, write_file, fp, &err);
   if (st && st != STV_EIO) report(&err, st);
   return st;
@@ -176,7 +183,9 @@ static int exit_for(stv_status st) {
   }
 }
 
-static int cmd_count(int argc, char **argv, int whatif) {
+enum { MODE_COUNT = 0, MODE_WHATIF, MODE_RANK };
+
+static int cmd_count(int argc, char **argv, int mode) {
   static const struct option longopts[] = {
       {"rules", required_argument, NULL, 'r'},
       {"seats", required_argument, NULL, 's'},
@@ -293,19 +302,31 @@ static int cmd_count(int argc, char **argv, int whatif) {
       return exit_for(st);
     }
   }
-  if (whatif) {
-    job j = {NULL, e, opts};
+  if (mode == MODE_WHATIF) {
+    job j = {NULL, NULL, e, opts};
     if (fmt == STV_FORMAT_CSV) {
       rc = usage_error("%s", "whatif writes text or json");
     } else
       rc = output(&j, fmt, outpath);
+  } else if (mode == MODE_RANK) {
+    stv_ranking *rk = NULL;
+    if (fmt == STV_FORMAT_CSV)
+      rc = usage_error("%s", "rank writes text or json");
+    else if ((st = stv_rank(e, opts, &rk, &err))) {
+      report(&err, st);
+      rc = exit_for(st);
+    } else {
+      job j = {NULL, rk, e, opts};
+      rc = output(&j, fmt, outpath);
+    }
+    stv_ranking_free(rk);
   } else {
     st = stv_count(e, opts, &res, &err);
     if (st) {
       report(&err, st);
       rc = exit_for(st);
     } else {
-      job j = {res, e, opts};
+      job j = {res, NULL, e, opts};
       rc = output(&j, fmt, outpath);
     }
   }
@@ -330,7 +351,11 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(argv[1], "rules") == 0) return cmd_rules();
-  if (strcmp(argv[1], "count") == 0) return cmd_count(argc - 1, argv + 1, 0);
-  if (strcmp(argv[1], "whatif") == 0) return cmd_count(argc - 1, argv + 1, 1);
+  if (strcmp(argv[1], "count") == 0)
+    return cmd_count(argc - 1, argv + 1, MODE_COUNT);
+  if (strcmp(argv[1], "whatif") == 0)
+    return cmd_count(argc - 1, argv + 1, MODE_WHATIF);
+  if (strcmp(argv[1], "rank") == 0)
+    return cmd_count(argc - 1, argv + 1, MODE_RANK);
   return usage_error("unknown command '%s'", argv[1]);
 }

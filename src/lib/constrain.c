@@ -696,3 +696,41 @@ stv_status stvi_con_report(stvi_count *c) {
   r->cons_json = js.data;
   return STV_OK;
 }
+
+stv_status stvi_con_allowed(const stv_election *e, const stv_options *o,
+                            int seats, const int *held, int nheld,
+                            unsigned char *ok, stv_error *err) {
+  stvi_count c;
+  stv_options *o2 = stvi_options_clone(o);
+  stv_status st = STV_OK;
+  int i;
+  memset(&c, 0, sizeof(c));
+  if (!o2) return STV_ENOMEM;
+  stvi_free(o2->hold);
+  o2->hold = NULL;
+  o2->nhold = 0;
+  c.e = e;
+  c.o = o2;
+  c.err = err;
+  c.n = e->ncand;
+  c.seats = seats;
+  c.rule = stvi_rule_find(o->rules);
+  c.status = stvi_calloc_array((size_t)c.n, sizeof(int));
+  if (!c.status || !c.rule) st = c.rule ? STV_ENOMEM : STV_EINVAL;
+  for (i = 0; st == STV_OK && i < c.n; i++)
+    if (e->withdrawn[i]) c.status[i] = STVI_WITHDRAWN;
+  for (i = 0; st == STV_OK && i < o->nwithdraw; i++)
+    if (o->withdraw[i] >= 1 && o->withdraw[i] <= c.n)
+      c.status[o->withdraw[i] - 1] = STVI_WITHDRAWN;
+  for (i = 0; st == STV_OK && i < nheld; i++) {
+    c.status[held[i] - 1] = STVI_ELECTED;
+    c.nelected++;
+  }
+  if (st == STV_OK) st = stvi_con_start(&c);
+  for (i = 0; st == STV_OK && i < c.n; i++)
+    ok[i] = c.status[i] == STVI_HOPEFUL && !stvi_con_doomed(&c, i);
+  stvi_con_free(&c);
+  stvi_free(c.status);
+  stv_options_free(o2);
+  return st;
+}

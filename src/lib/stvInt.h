@@ -365,6 +365,12 @@ stv_status stvi_count_block(stvi_count *c);
 **   passed_over  notes that guarded k was passed over for exclusion */
 stv_status stvi_con_start(stvi_count *c);
 stv_status stvi_con_report(stvi_count *c); /* r->cons_text, r->cons_json */
+/* ok[i] = 1 for each standing candidate i (0-based) who, with held[0..nh)
+** (1-based) elected, can be one of seats winners meeting o's constraints
+** (slate ordering). */
+stv_status stvi_con_allowed(const stv_election *e, const stv_options *o,
+                            int seats, const int *held, int nh,
+                            unsigned char *ok, stv_error *err);
 void stvi_con_free(stvi_count *c);
 stv_status stvi_con_changed(stvi_count *c);
 stv_status stvi_con_flush(stvi_count *c);

@@ -306,6 +306,88 @@ static void test_wigm(void **s) { (void)s; check_rules("wigm", 0, 16); }
 static void test_uig(void **s) { (void)s; check_rules("uig", 0, 17); }
 static void test_irv(void **s) { (void)s; check_rules("irv", 1, 18); }
 
+/* Slate ordering: position 1 is the 1-seat winner (without constraints);
+** every standing candidate gets one position; with feasible constraints
+** the first `seats` positions meet them. */
+static void rank_rules(const char *rules, uint64_t seed) {
+  text blt = {0}, con = {0}, a = {0};
+  int m, checked = 0;
+  rng = seed;
+  for (m = 0; m < NELECTIONS / 4; m++) {
+    int n, seats, ng, i, c;
+    ggroup g[4];
+    unsigned e1, slate = 0, seen = 0;
+    stv_election *e;
+    stv_options *o;
+    stv_ranking *rk = NULL;
+    stv_constraints *k = NULL;
+    stv_error err;
+    const int *order;
+    stv_status st;
+    memset(&err, 0, sizeof(err));
+    generate(&blt, &n, &seats, 0);
+    e = parse(&blt);
+    random_groups(g, &ng, n, seats);
+    write_con(g, ng, n, &con);
+    st = count(e, rules, NULL, "deferred", NULL, 0, &a, &e1, NULL);
+    if (st == STV_EBALLOT || !brute_feasible((1u << n) - 1, n, seats, g, ng)) {
+      stv_election_free(e);
+      continue;
+    }
+    assert_int_equal(stv_options_create(&o), STV_OK);
+    assert_int_equal(stv_options_set(o, "rules", rules, &err), STV_OK);
+    assert_int_equal(stv_options_set(o, "seats", "1", &err), STV_OK);
+    assert_int_equal(count(e, rules, NULL, "deferred", NULL, 0, &a, &e1,
+                           NULL) == STV_OK, 1);
+    {
+      stv_result *r1 = NULL;
+      const int *w;
+      int nw;
+      assert_int_equal(stv_count(e, o, &r1, &err), STV_OK);
+      w = stv_result_elected(r1, &nw);
+      assert_int_equal(stv_rank(e, o, &rk, &err), STV_OK);
+      order = stv_ranking_order(rk, &c);
+      assert_int_equal(c, n);
+      if (order[0] != w[0])
+        fail_msg("%s: election %d: position 1 is %d, the 1-seat winner %d\n%s",
+                 rules, m, order[0], w[0], blt.buf);
+      for (i = 0; i < c; i++) seen |= 1u << (order[i] - 1);
+      assert_int_equal(seen, (1u << n) - 1);
+      stv_result_free(r1);
+      stv_ranking_free(rk);
+    }
+    snprintf(o->rules, sizeof(o->rules), "%s", rules);
+    o->seats = seats;
+    assert_int_equal(stv_constraints_parse(e, con.buf, con.len, "gen.con", &k,
+                                           &err),
+                     STV_OK);
+    assert_int_equal(stv_options_set_constraints(o, k), STV_OK);
+    st = stv_rank(e, o, &rk, &err);
+    if (st != STV_OK)
+      fail_msg("%s: election %d: rank: %s\n%s%s", rules, m, err.msg, blt.buf,
+               con.buf);
+    order = stv_ranking_order(rk, &c);
+    for (i = 0; i < seats; i++) slate |= 1u << (order[i] - 1);
+    if (!conforms(slate, g, ng))
+      fail_msg("%s: election %d: the first %d positions break the "
+               "constraints\n%s%s",
+               rules, m, seats, blt.buf, con.buf);
+    checked++;
+    stv_ranking_free(rk);
+    stv_constraints_free(k);
+    stv_options_free(o);
+    stv_election_free(e);
+  }
+  assert_true(checked > 20);
+  free(blt.buf);
+  free(con.buf);
+  free(a.buf);
+}
+
+static void test_rank_scottish(void **s) { (void)s; rank_rules("scottish", 21); }
+static void test_rank_ers97(void **s) { (void)s; rank_rules("ers97", 22); }
+static void test_rank_meek(void **s) { (void)s; rank_rules("meek", 23); }
+
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -405,7 +487,8 @@ int main(void) {
       cmocka_unit_test(test_meek),     cmocka_unit_test(test_nz_meek),
       cmocka_unit_test(test_warren),   cmocka_unit_test(test_wigm),
       cmocka_unit_test(test_uig),      cmocka_unit_test(test_irv),
-      cmocka_unit_test(test_real),
+      cmocka_unit_test(test_real),     cmocka_unit_test(test_rank_scottish),
+      cmocka_unit_test(test_rank_ers97), cmocka_unit_test(test_rank_meek),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

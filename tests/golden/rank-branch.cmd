@@ -1,0 +1,1 @@
+rank --rules scottish examples/branch-committee.blt

@@ -1,0 +1,1 @@
+rank --format csv examples/branch-committee.blt

@@ -13,7 +13,7 @@ VERSION   := 0.1.0
 CC        ?= cc
 BUILD     ?= build
 SAN       ?=
-PKGS      := pkg-config libcmocka-dev libgmp-dev
+PKGS      := pkg-config libcmocka-dev libgmp-dev libjansson-dev
 FUZZPKGS  := clang libclang-rt-14-dev
 
 HAVE_GMP  := $(shell pkg-config --exists gmp 2>/dev/null && echo 1)
@@ -56,14 +56,17 @@ $(LIBSTV): $(LIB_OBJ)
 	@echo "  AR    $@"
 	@ar rcs $@ $^
 
+JANSSON   := $(shell pkg-config --libs jansson 2>/dev/null)
+$(BUILD)/src/cli/%.o: ALLCFLAGS += $(shell pkg-config --cflags jansson 2>/dev/null)
+
 $(BUILD)/hustings: $(CLI_OBJ) $(LIBSTV)
 	@echo "  LD    $@"
-	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSTV) $(LDLIBS_LIB)
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSTV) $(LDLIBS_LIB) $(JANSSON)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIBSTV)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
-	@$(CC) $(LDFLAGS) -o $@ $< $(LIBSTV) $(LDLIBS_LIB) \
+	@$(CC) $(LDFLAGS) -o $@ $< $(LIBSTV) $(LDLIBS_LIB) $(JANSSON) \
 	  $(shell pkg-config --libs cmocka)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBSTV)

@@ -139,6 +139,14 @@ int64_t stv_election_distinct(const stv_election *e);  /* after merging */
 **             elected under the constraints leave the count)
 **   hold      N (repeatable: candidate N is held elected: never excluded,
 **             so elected by the count; slate ordering and casual vacancies)
+**   vacate    N (casual vacancy: member N leaves; with fill=recount N is
+**             passed over on every paper and the other members are given
+**             with hold; the result names who fills the seat)
+**   fill      recount (ERS97 7.1, default) | highest (the highest
+**             unelected candidate at the end of the original count: the
+**             count is the original one)
+**   ron       N (candidate N is "re-open nominations": a seat it wins is
+**             left vacant; a candidate named RON is recognised anyway)
 ** A value the rule set forbids is refused when counting (STV_EUNSUPPORTED).
 */
 typedef struct stv_options stv_options;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "previous.h"
 #include "stv.h"
 
 #define EXIT_COUNT 1
@@ -57,6 +58,11 @@ static const char usage_text[] =
     "  --doom M         deferred (default) or immediate: when candidates who\n"
     "                   can no longer be elected under the constraints leave\n"
     "  --hold N         hold candidate N elected: never excluded (repeatable)\n"
+    "  --vacate N       casual vacancy: member N leaves; needs --previous\n"
+    "  --previous F     the original count's result (--format json)\n"
+    "  --fill M         recount (default: ERS97 7.1, the others held\n"
+    "                   elected) or highest (highest unelected candidate)\n"
+    "  --ron N          candidate N is re-open nominations (seat left vacant)\n"
     "  --arith A        fixed (default) or exact (GMP; meek and wigm)\n"
     "  --input K        blt or csv (default: from the file name)\n"
     "  -o, --output F   write to F (atomically) instead of standard output\n"
@@ -185,6 +191,72 @@ static int exit_for(stv_status st) {
 
 enum { MODE_COUNT = 0, MODE_WHATIF, MODE_RANK };
 
+/* Casual vacancy: reads the previous result and sets the options for the
+** count that fills the seat of member `vacate`.  Returns an exit status. */
+static int prepare_vacancy(const char *path, int vacate, int highest,
+                           const char *rules_given, int seats_given,
+                           const stv_election *e, stv_options *o,
+                           hus_previous *prev) {
+  char msg[512], num[16];
+  stv_error err;
+  stv_status st = hus_previous_read(path, prev, msg, sizeof(msg));
+  int i, found = 0;
+  memset(&err, 0, sizeof(err));
+  if (st) {
+    fprintf(stderr, "hustings: %s\n", msg);
+    return st == STV_ENOMEM ? EXIT_COUNT : EXIT_INPUT;
+  }
+  if (prev->ncand != stv_election_candidates(e)) {
+    fprintf(stderr, "hustings: %s: expected a result for %d candidates, "
+                    "found %d\n",
+            path, stv_election_candidates(e), prev->ncand);
+    return EXIT_INPUT;
+  }
+  if (rules_given && strcmp(rules_given, prev->rules) != 0) {
+    fprintf(stderr, "hustings: %s was counted under %s, not %s\n", path,
+            prev->rules, rules_given);
+    return EXIT_INPUT;
+  }
+  if (seats_given && seats_given != prev->seats) {
+    fprintf(stderr, "hustings: %s filled %d seats, not %d\n", path,
+            prev->seats, seats_given);
+    return EXIT_INPUT;
+  }
+  for (i = 0; i < prev->nelected; i++) found |= prev->elected[i] == vacate;
+  if (!found) {
+    fprintf(stderr, "hustings: --vacate %d: candidate %d was not elected in "
+                    "%s\n",
+            vacate, vacate, path);
+    return EXIT_INPUT;
+  }
+  snprintf(num, sizeof(num), "%d", prev->seats);
+  st = stv_options_set(o, "rules", prev->rules, &err);
+  if (!st) st = stv_options_set(o, "seats", num, &err);
+  for (i = 0; !st && !highest && i < prev->nelected; i++) {
+    if (prev->elected[i] == vacate) continue;
+    snprintf(num, sizeof(num), "%d", prev->elected[i]);
+    st = stv_options_set(o, "hold", num, &err);
+  }
+  if (st) {
+    fprintf(stderr, "hustings: %s\n", err.msg[0] ? err.msg : stv_strerror(st));
+    return EXIT_COUNT;
+  }
+  return 0;
+}
+
+/* Whether the count elected the same candidates as prev (any order). */
+static int same_elected(const stv_result *r, const hus_previous *prev) {
+  int n, i, j;
+  const int *el = stv_result_elected(r, &n);
+  if (n != prev->nelected) return 0;
+  for (i = 0; i < n; i++) {
+    int found = 0;
+    for (j = 0; j < n; j++) found |= el[i] == prev->elected[j];
+    if (!found) return 0;
+  }
+  return 1;
+}
+
 static int cmd_count(int argc, char **argv, int mode) {
   static const struct option longopts[] = {
       {"rules", required_argument, NULL, 'r'},
@@ -202,6 +274,10 @@ static int cmd_count(int argc, char **argv, int mode) {
       {"constraints", required_argument, NULL, 'C'},
       {"doom", required_argument, NULL, 'D'},
       {"hold", required_argument, NULL, 'H'},
+      {"vacate", required_argument, NULL, 'V'},
+      {"previous", required_argument, NULL, 'P'},
+      {"fill", required_argument, NULL, 'F'},
+      {"ron", required_argument, NULL, 'R'},
       {"input", required_argument, NULL, 'i'},
       {"output", required_argument, NULL, 'o'},
       {"help", no_argument, NULL, 'h'},
@@ -212,6 +288,9 @@ static int cmd_count(int argc, char **argv, int mode) {
   stv_error err;
   stv_format fmt = STV_FORMAT_TEXT;
   const char *input = NULL, *outpath = NULL, *path, *conpath = NULL;
+  const char *prevpath = NULL, *rules_given = NULL;
+  int vacate = 0, fill_highest = 0;
+  hus_previous prev;
   int ch, rc = 0, seats = 0;
   stv_status st;
   memset(&err, 0, sizeof(err));
@@ -223,7 +302,7 @@ static int cmd_count(int argc, char **argv, int mode) {
   while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
     const char *key = NULL;
     switch (ch) {
-    case 'r': key = "rules"; break;
+    case 'r': key = "rules"; rules_given = optarg; break;
     case 's': key = "seats"; break;
     case 't': key = "ties"; break;
     case 'q': key = "quota"; break;
@@ -237,6 +316,11 @@ static int cmd_count(int argc, char **argv, int mode) {
     case 'D': key = "doom"; break;
     case 'H': key = "hold"; break;
     case 'C': conpath = optarg; break;
+    case 'V': key = "vacate"; vacate = (int)strtol(optarg, NULL, 10); break;
+    case 'P': prevpath = optarg; break;
+    case 'F': key = "fill"; fill_highest = strcmp(optarg, "highest") == 0;
+      break;
+    case 'R': key = "ron"; break;
     case 'f':
       if (strcmp(optarg, "text") == 0) fmt = STV_FORMAT_TEXT;
       else if (strcmp(optarg, "json") == 0) fmt = STV_FORMAT_JSON;
@@ -266,6 +350,10 @@ static int cmd_count(int argc, char **argv, int mode) {
     }
     if (rc) break;
   }
+  if (!rc && (vacate > 0) != (prevpath != NULL))
+    rc = usage_error("%s", "--vacate N and --previous RESULT.json go together");
+  if (!rc && vacate && mode != MODE_COUNT)
+    rc = usage_error("%s", "--vacate is an option of count");
   if (!rc && optind != argc - 1)
     rc = usage_error("%s", optind >= argc ? "count needs one FILE"
                                           : "count takes one FILE");
@@ -290,6 +378,15 @@ static int cmd_count(int argc, char **argv, int mode) {
     return st == STV_ENOMEM ? EXIT_COUNT : EXIT_INPUT;
   }
   memset(&err, 0, sizeof(err));
+  if (prevpath) {
+    rc = prepare_vacancy(prevpath, vacate, fill_highest, rules_given, seats,
+                         e, opts, &prev);
+    if (rc) {
+      stv_election_free(e);
+      stv_options_free(opts);
+      return rc;
+    }
+  }
   if (conpath) {
     stv_constraints *k = NULL;
     st = stv_constraints_read(e, conpath, &k, &err);
@@ -325,6 +422,11 @@ static int cmd_count(int argc, char **argv, int mode) {
     if (st) {
       report(&err, st);
       rc = exit_for(st);
+    } else if (prevpath && fill_highest && !same_elected(res, &prev)) {
+      fprintf(stderr, "hustings: %s: expected the result of this count "
+                      "(same ballots and options): it elected others\n",
+              prevpath);
+      rc = EXIT_INPUT;
     } else {
       job j = {res, NULL, e, opts};
       rc = output(&j, fmt, outpath);

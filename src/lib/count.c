@@ -8,6 +8,7 @@
 ** stvInt.h.
 */
 #include <string.h>
+#include <strings.h>
 
 #include "stvInt.h"
 
@@ -222,6 +223,11 @@ static stv_status setup(stvi_count *c, const stv_election *e,
                        o->withdraw[i], c->n);
     c->status[o->withdraw[i] - 1] = STVI_WITHDRAWN;
   }
+  if (o->vacate > c->n || o->ron > c->n)
+    return stvi_fail(err, STV_EINVAL, o->vacate > c->n ? "vacate" : "ron", 0,
+                     0, "candidate %d does not exist (%d candidates)",
+                     o->vacate > c->n ? o->vacate : o->ron, c->n);
+  if (o->vacate && o->fill == 0) c->status[o->vacate - 1] = STVI_WITHDRAWN;
   for (i = 0; i < c->nties; i++)
     if (c->ties[i].kind == STVI_TIE_ORDER) {
       int j;
@@ -248,6 +254,42 @@ static stv_status setup(stvi_count *c, const stv_election *e,
   return describe(c);
 }
 
+/* Whether a candidate's name says "re-open nominations". */
+static int is_ron(const char *name) {
+  return name && (strcmp(name, "RON") == 0 ||
+                  strcasecmp(name, "re-open nominations") == 0 ||
+                  strcasecmp(name, "reopen nominations") == 0);
+}
+
+/* The highest unelected candidate at the end of the count, passing over
+** skip (1-based): one still continuing with the most votes, else the one
+** excluded last (more votes at the stage before, then the lower number). */
+static int highest_unelected(const stv_result *r, int skip) {
+  int best = 0, best_stage = -1, i, s, j;
+  int64_t best_votes = -1;
+  for (i = 0; i < r->ncand; i++) {
+    int stage = r->nstages; /* still continuing: beyond every exclusion */
+    int64_t votes;
+    if (i + 1 == skip || r->status[i] == STVI_ELECTED ||
+        r->status[i] == STVI_WITHDRAWN)
+      continue;
+    for (s = 0; s < r->nstages && stage == r->nstages; s++)
+      for (j = 0; j < r->stages[s].nevents; j++)
+        if (r->stages[s].events[j].type == STVI_EV_EXCLUDED &&
+            r->stages[s].events[j].cand == i)
+          stage = s;
+    votes = stage == r->nstages ? r->stages[r->nstages - 1].votes[i]
+            : stage > 0         ? r->stages[stage - 1].votes[i]
+                                : r->stages[0].votes[i];
+    if (stage > best_stage || (stage == best_stage && votes > best_votes)) {
+      best = i + 1;
+      best_stage = stage;
+      best_votes = votes;
+    }
+  }
+  return best;
+}
+
 static stv_status finish(stvi_count *c) {
   stv_result *r = c->r;
   char tmp[48];
@@ -261,6 +303,21 @@ static stv_status finish(stvi_count *c) {
     r->status[i] = c->status[i];
   }
   r->quota = c->quota;
+  r->ron = c->o->ron;
+  for (i = 0; i < c->n && !r->ron; i++)
+    if (is_ron(c->e->names[i])) r->ron = i + 1;
+  r->vacated = c->o->vacate;
+  r->fill = c->o->fill;
+  if (r->vacated && r->fill == 1)
+    r->filled = highest_unelected(r, r->vacated);
+  else if (r->vacated) { /* the one elected who was not held */
+    int j, k;
+    for (j = 0; j < r->nelected && !r->filled; j++) {
+      int held = 0;
+      for (k = 0; k < c->o->nhold; k++) held |= c->o->hold[k] == r->elected[j];
+      if (!held) r->filled = r->elected[j];
+    }
+  }
   fx_format(c->quota, c->dp, tmp, sizeof(tmp));
   r->quota_str = stvi_strdup(tmp);
   return r->quota_str ? STV_OK : STV_ENOMEM;

@@ -224,6 +224,7 @@ static const word arith[] = {{"fixed", STVI_ARITH_FIXED},
                              {NULL, 0}};
 
 static const word dooms[] = {{"deferred", 0}, {"immediate", 1}, {NULL, 0}};
+static const word fills[] = {{"recount", 0}, {"highest", 1}, {NULL, 0}};
 
 /* Appends a candidate number to a list (withdraw, hold). */
 static stv_status add_number(int **list, int *n, const char *key,
@@ -280,6 +281,19 @@ stv_status stv_options_set(stv_options *o, const char *key, const char *value,
     return add_number(&o->withdraw, &o->nwithdraw, key, value, err);
   if (strcmp(key, "hold") == 0)
     return add_number(&o->hold, &o->nhold, key, value, err);
+  if (strcmp(key, "vacate") == 0 || strcmp(key, "ron") == 0) {
+    if (!parse_int(value, 1, STV_MAX_CANDIDATES, &v))
+      return bad(err, key, value, "a candidate number (1-based)");
+    if (key[0] == 'v')
+      o->vacate = (int)v;
+    else
+      o->ron = (int)v;
+    return STV_OK;
+  }
+  if (strcmp(key, "fill") == 0)
+    return lookup(fills, value, &o->fill)
+               ? STV_OK
+               : bad(err, key, value, "recount or highest");
   if (strcmp(key, "doom") == 0)
     return lookup(dooms, value, &o->doom)
                ? STV_OK

@@ -93,7 +93,22 @@ stv_status stvi_write_json(const stv_result *r, stv_write_fn fn, void *ud) {
   stvi_buf_puts(&b, ",\n  \"elected\": [");
   for (i = 0; i < r->nelected; i++)
     stvi_buf_printf(&b, "%s%d", i ? ", " : "", r->elected[i]);
-  stvi_buf_puts(&b, "],\n  \"candidates\": [");
+  stvi_buf_puts(&b, "]");
+  if (r->ron) {
+    int won = 0;
+    for (i = 0; i < r->nelected; i++) won |= r->elected[i] == r->ron;
+    stvi_buf_printf(&b, ",\n  \"ron\": %d, \"vacant\": %d", r->ron, won);
+  }
+  if (r->vacated) {
+    stvi_buf_printf(&b, ",\n  \"vacancy\": {\"vacated\": %d, \"method\": "
+                        "\"%s\", \"filled_by\": ",
+                    r->vacated, r->fill ? "highest" : "recount");
+    if (r->filled)
+      stvi_buf_printf(&b, "%d}", r->filled);
+    else
+      stvi_buf_puts(&b, "null}");
+  }
+  stvi_buf_puts(&b, ",\n  \"candidates\": [");
   for (i = 0; i < r->ncand; i++) {
     stvi_buf_printf(&b, "%s\n    {\"number\": %d, \"name\": ", i ? "," : "",
                     i + 1);

@@ -185,5 +185,22 @@ stv_status stvi_write_text(const stv_result *r, stv_write_fn fn, void *ud) {
     stvi_buf_printf(&b, "%s %d. %s", i ? "," : "", i + 1,
                     r->names[r->elected[i] - 1]);
   stvi_buf_puts(&b, r->nelected ? "\n" : " none\n");
+  for (i = 0; r->ron && i < r->nelected; i++)
+    if (r->elected[i] == r->ron)
+      stvi_buf_printf(&b, "%s (re-open nominations) won a seat: it is left "
+                          "vacant\n",
+                      r->names[r->ron - 1]);
+  if (r->vacated) {
+    stvi_buf_printf(&b, "Casual vacancy: the seat of %s ",
+                    r->names[r->vacated - 1]);
+    if (r->filled)
+      stvi_buf_printf(&b, "is filled by %s", r->names[r->filled - 1]);
+    else
+      stvi_buf_puts(&b, "cannot be filled: no candidate is left");
+    stvi_buf_puts(&b, r->fill ? " (the highest unelected candidate at the "
+                                "end of the original count)\n"
+                              : " (recount passing over the member leaving, "
+                                "the others held elected: ERS97 7.1)\n");
+  }
   return stvi_report_flush(&b, fn, ud);
 }

@@ -175,6 +175,9 @@ struct stv_options {
   int doom;              /* 0 deferred, 1 immediate */
   int *hold;             /* 1-based, held elected */
   int nhold;
+  int vacate;            /* casual vacancy: 1-based member leaving; 0 none */
+  int fill;              /* 0 recount (ERS97 7.1), 1 highest unelected */
+  int ron;               /* 1-based candidate "re-open nominations"; 0 none */
 };
 
 /* A deep copy of o (NULL if out of memory). */
@@ -254,6 +257,10 @@ struct stv_result {
   char **finals;   /* formatted final votes, 0-based */
   char *cons_text; /* constraints for the heading, or NULL */
   char *cons_json; /* the same as a JSON object, or NULL */
+  int vacated;     /* casual vacancy: the member leaving (1-based), or 0 */
+  int fill;        /* how it is filled: 0 recount, 1 highest unelected */
+  int filled;      /* who fills it (1-based), 0 if nobody can */
+  int ron;         /* the RON candidate (1-based), or 0 */
   char *quota_str;
 };
 

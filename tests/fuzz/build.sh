@@ -38,23 +38,25 @@ fi
 san=address,undefined
 gmp=
 if pkg-config --exists gmp 2>/dev/null; then gmp=$(pkg-config --libs gmp); fi
+jansson=$(pkg-config --libs jansson 2>/dev/null || true)
 
 # -Wno-error: clang's warnings differ from gcc's, and `make` (gcc, -Werror)
 # is the warning gate; this build is about finding crashes.
 make --no-print-directory BUILD=$out/lib CC="$cc" SAN=fuzzer-no-link,$san \
   CFLAGS='-O1 -g -Wno-error' $out/lib/libstv.a
-for name in blt csv con; do
+for name in blt csv con previous; do
   echo "fuzz: linking $out/fuzz_$name"
   # shellcheck disable=SC2086
   "$cc" -std=c17 -O1 -g -Wall -Wextra -fsanitize=fuzzer,$san \
     -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude -Isrc/lib \
-    tests/fuzz/fuzz_$name.c $out/lib/libstv.a $gmp -o $out/fuzz_$name
+    -Isrc/cli tests/fuzz/fuzz_$name.c $out/lib/libstv.a $gmp $jansson \
+    -o $out/fuzz_$name
 done
 [ -n "$secs" ] || exit 0
 
 rc=0
 mkdir -p $out/artifacts
-for name in blt csv con; do
+for name in blt csv con previous; do
   mkdir -p $out/corpus/$name
   echo "fuzz: running fuzz_$name for $secs s"
   # Each run: the work corpus first (written), then the seeds (read).

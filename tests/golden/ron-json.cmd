@@ -1,0 +1,1 @@
+count --rules scottish --format json tests/elections/ron.blt

@@ -1,0 +1,1 @@
+count --vacate 1 examples/branch-committee.blt

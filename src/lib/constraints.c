@@ -563,7 +563,7 @@ static stv_status group_line(con *p, const char *s, size_t n, long line,
     if (bit != B_MIN) g->hi = v;
   }
   if ((have & B_MIN) && (have & B_MAX) && g->hi < g->lo)
-    return stvi_fail(p->err, STV_EINVAL, p->file, line, maxcol,
+    return stvi_fail(p->err, STV_ECONSTRAINT, p->file, line, maxcol,
                      "group '%.*s': maximum %d is less than its minimum %d",
                      show(g->name, strlen(g->name)), g->name, g->hi, g->lo);
   return members(p, s, n, line, i + 1, 0);

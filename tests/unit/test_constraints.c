@@ -306,9 +306,9 @@ static const bad bad_con[] = {
      "expected at least one group, found none"},
     {"group women min 1: 1 # \xc3\n", STV_ESYNTAX, 1, 24,
      "expected UTF-8 text"},
-    {"group men min 3 max 2: 1", STV_EINVAL, 1, 21,
+    {"group men min 3 max 2: 1", STV_ECONSTRAINT, 1, 21,
      "group 'men': maximum 2 is less than its minimum 3"},
-    {"group men max 2 min 3: 1", STV_EINVAL, 1, 15,
+    {"group men max 2 min 3: 1", STV_ECONSTRAINT, 1, 15,
      "group 'men': maximum 2 is less than its minimum 3"},
     /* more of the same kinds */
     {"groupwomen min 1: 1", STV_ESYNTAX, 1, 1,

@@ -152,15 +152,7 @@ static stv_status fail_at(con *p, stv_status st, long line, const char *s,
 
 /* Checks that a line is UTF-8 text without NUL bytes. */
 static stv_status check_text(con *p, const char *s, size_t n, long line) {
-  size_t ok = stvi_utf8_valid(s, n);
-  const char *nul = memchr(s, '\0', ok);
-  if (nul)
-    return stvi_fail(p->err, STV_ESYNTAX, p->file, line,
-                     (long)(nul - s) + 1, "expected text, found a NUL byte");
-  if (ok < n)
-    return stvi_fail(p->err, STV_ESYNTAX, p->file, line, (long)ok + 1,
-                     "expected UTF-8 text");
-  return STV_OK;
+  return stvi_check_text(p->err, p->file, s, n, line);
 }
 
 static void buf_reset(stvi_buf *b) {

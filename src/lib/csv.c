@@ -121,15 +121,7 @@ static void trim(const char **v, size_t *n) {
 
 /* Checks that a line is UTF-8 text without NUL bytes. */
 static stv_status check_text(csv *p, const char *s, size_t n, long line) {
-  size_t ok = stvi_utf8_valid(s, n);
-  const char *nul = memchr(s, '\0', ok);
-  if (nul)
-    return stvi_fail(p->err, STV_ESYNTAX, p->file, line,
-                     (long)(nul - s) + 1, "expected text, found a NUL byte");
-  if (ok < n)
-    return stvi_fail(p->err, STV_ESYNTAX, p->file, line, (long)ok + 1,
-                     "expected UTF-8 text");
-  return STV_OK;
+  return stvi_check_text(p->err, p->file, s, n, line);
 }
 
 /* Reads the field that starts at s[*pi] into c.  On return *pi is past the

@@ -131,3 +131,16 @@ stv_status stvi_lines_file(const char *path, stvi_line_fn fn, void *ud,
   if (!is_stdin) close(fd);
   return st;
 }
+
+stv_status stvi_check_text(stv_error *err, const char *file, const char *s,
+                           size_t n, long line) {
+  size_t ok = stvi_utf8_valid(s, n);
+  const char *nul = memchr(s, '\0', ok);
+  if (nul)
+    return stvi_fail(err, STV_ESYNTAX, file, line, (long)(nul - s) + 1,
+                     "expected text, found a NUL byte");
+  if (ok < n)
+    return stvi_fail(err, STV_ESYNTAX, file, line, (long)ok + 1,
+                     "expected UTF-8 text");
+  return STV_OK;
+}

@@ -121,6 +121,10 @@ stv_status stvi_lines_mem(const char *data, size_t len, const char *name,
                           stvi_line_fn fn, void *ud, stv_error *err);
 /* Length of the valid UTF-8 prefix of s[0..n). */
 size_t stvi_utf8_valid(const char *s, size_t n);
+/* STV_OK if s[0..n) is UTF-8 without NUL bytes; else fills err with the
+** column: "expected UTF-8 text" / "expected text, found a NUL byte". */
+stv_status stvi_check_text(stv_error *err, const char *file, const char *s,
+                           size_t n, long line);
 
 /* ---- options (options.c) --------------------------------------------- */
 enum { STVI_TIE_BACKWARDS = 1, STVI_TIE_FORWARDS, STVI_TIE_RANDOM,

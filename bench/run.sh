@@ -227,6 +227,32 @@ for name in "${files[@]}"; do
   done
   hr
 done
+# ---- whole jobs on nec-1M: what-if (goal < 10 s), slate ordering, and a
+# count whose constraints bind (at least 7 of the even-numbered candidates)
+jobfile=$OUT/nec-1M.blt
+if [ -f "$jobfile" ]; then
+  { printf 'group even min 7: '; seq -s, 2 2 42 | sed 's/,$//'; } >"$tmp/even.con"
+  echo
+  printf '%-46s %8s %8s %s\n' "job on nec-1M" wall_s rss_MB result
+  hr
+  for job in "whatif --rules scottish" "rank --rules scottish" \
+    "rank --rules scottish --constraints $tmp/even.con" \
+    "count --rules scottish --constraints $tmp/even.con" \
+    "count --rules meek --constraints $tmp/even.con"; do
+    # shellcheck disable=SC2086 # job is a list of words
+    if timed "$tmp/t" "$HUST" $job "$jobfile"; then
+      read -r wall kb <"$tmp/t"
+      res=ok
+      case $job in whatif*) awk -v w="$wall" 'BEGIN{exit !(w < 10)}' &&
+        res="PASS (<10s)" || res="MISS (<10s)" ;; esac
+    else
+      wall=- kb=0 res="exit $(head -n 1 "$tmp/err" | cut -c1-50)"
+    fi
+    printf '%-46s %8s %8.1f %s\n' "${job/$tmp\//}" "$wall" \
+      "$(awk -v k="$kb" 'BEGIN{print k / 1024}')" "$res"
+  done
+  hr
+fi
 echo "distinct: rankings that differ token for token (what hustings keeps after"
 echo "merging), counted by gen when it wrote the file.  rss_MB: peak resident"
 echo "set of the whole process.  n/a: the rule set is not implemented yet."

@@ -1,1 +1,1 @@
-count --rules scottish ../shared/data/scotland/5_cands/perth_kinross_2016_by_election_ward9.blt
+count --rules scottish tests/elections/malformed-perth-kinross-2016-ward9.blt

@@ -24,38 +24,10 @@
 
 #include "stv.h"
 #include "stvInt.h"
+#include "text.h"
 
 #define NELECTIONS 1500
 
-typedef struct text {
-  char *buf;
-  size_t len, cap;
-} text;
-
-static int to_text(void *ud, const char *d, size_t n) {
-  text *t = ud;
-  if (t->len + n + 1 > t->cap) {
-    size_t nc = t->cap ? t->cap : 4096;
-    while (nc < t->len + n + 1) nc *= 2;
-    t->buf = realloc(t->buf, nc);
-    if (!t->buf) return -1;
-    t->cap = nc;
-  }
-  memcpy(t->buf + t->len, d, n);
-  t->len += n;
-  t->buf[t->len] = '\0';
-  return 0;
-}
-
-static void text_add(text *t, const char *fmt, ...) {
-  char tmp[256];
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-  va_end(ap);
-  to_text(t, tmp, (size_t)n);
-}
 
 typedef struct gen_ballot {
   int w;

@@ -10,7 +10,8 @@
 ** counted under "scottish" and the result written in the three formats to
 ** a sink that discards.  A constraints file is read against a fixed
 ** election; what it gives is checked field by field, copied, written back
-** in a canonical form and read again, which must give the same groups.
+** in a canonical form and read again, which must give the same groups;
+** then it is enforced on a count (fuzz_con_enforce), which must meet it.
 ** Everything is freed.  A broken promise aborts, so the fuzzer reports it
 ** as a crash.
 */
@@ -189,6 +190,75 @@ static void fuzz_con_roundtrip(const stv_election *e,
   free(out);
 }
 
+/* The election the constraints are enforced on: the same 6 candidates
+** (4 withdrawn), 3 seats, papers that give several stages. */
+static const char fuzz_con_count_blt[] =
+    "6 3\n-4\n9 1 2 3 0\n8 2 1 0\n7 3 5 0\n6 5 6 1 0\n5 6 0\n"
+    "4 4 6 2 0\n3 1 6 5 0\n0\n\"A\"\n\"B\"\n\"C\"\n\"D\"\n\"E\"\n\"F\"\n";
+
+/* Whether the candidates in mask (bit i: candidate i, 0-based) meet k. */
+static int fuzz_con_meets(const stv_constraints *k, unsigned mask) {
+  int i, m;
+  for (i = 0; i < k->ng; i++) {
+    const stvi_group *g = &k->g[i];
+    int n = 0;
+    for (m = 0; m < g->nmembers; m++) n += (mask >> g->members[m]) & 1;
+    if (n < g->lo || (g->hi >= 0 && n > g->hi)) return 0;
+  }
+  return 1;
+}
+
+/* Counts under several rule sets and both doom modes: a count either meets
+** every group, or refuses to start exactly when no 3 standing candidates
+** meet them (brute force over the 2^6 sets). */
+static void fuzz_con_enforce(const stv_constraints *k) {
+  static const char *const rules[] = {"scottish", "ers97", "meek"};
+  static const char *const dooms[] = {"deferred", "immediate"};
+  stv_election *e = NULL;
+  unsigned s;
+  int feasible = 0, r, d;
+  if (stv_election_parse_blt(fuzz_con_count_blt,
+                             sizeof(fuzz_con_count_blt) - 1, "count.blt", &e,
+                             NULL) != STV_OK)
+    abort();
+  for (s = 0; s < 64; s++)
+    if (__builtin_popcount(s) == 3 && !(s & 8) && fuzz_con_meets(k, s))
+      feasible = 1;
+  for (r = 0; r < 3; r++)
+    for (d = 0; d < 2; d++) {
+      stv_options *o = NULL;
+      stv_result *res = NULL;
+      stv_error err;
+      stv_status st;
+      memset(&err, 0, sizeof(err));
+      if (stv_options_create(&o) != STV_OK) continue;
+      if (stv_options_set(o, "rules", rules[r], &err) ||
+          stv_options_set(o, "doom", dooms[d], &err) ||
+          stv_options_set_constraints(o, k)) {
+        stv_options_free(o);
+        continue;
+      }
+      st = stv_count(e, o, &res, &err);
+      if (st == STV_OK) {
+        const int *el;
+        int n, i;
+        unsigned mask = 0;
+        el = stv_result_elected(res, &n);
+        for (i = 0; i < n; i++) mask |= 1u << (el[i] - 1);
+        if (!feasible || n != 3 || !fuzz_con_meets(k, mask)) abort();
+        if (stv_result_write(res, STV_FORMAT_JSON, fuzz_discard, NULL))
+          abort();
+      } else if (st == STV_ECONSTRAINT) {
+        if (feasible) abort();
+      } else if (st != STV_ENOMEM && st != STV_ELIMIT)
+        abort();
+      fuzz_check_error(st, &err);
+      stv_result_free(res);
+      stv_options_free(o);
+    }
+  stv_election_free(e);
+}
+
 static inline int fuzz_con(const uint8_t *data, size_t size) {
   stv_election *e = NULL;
   stv_constraints *k = NULL, *c;
@@ -212,6 +282,7 @@ static inline int fuzz_con(const uint8_t *data, size_t size) {
       stv_constraints_free(c);
     }
     fuzz_con_roundtrip(e, k);
+    fuzz_con_enforce(k);
   } else if (k) {
     abort(); /* a failed reader hands back nothing */
   }

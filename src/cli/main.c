@@ -4,13 +4,15 @@
 **   hustings count [OPTIONS] FILE    count a BLT or rank-column CSV file
 **   hustings whatif [OPTIONS] FILE   compare outcomes (rule sets, withdrawals,
 **                                    shorter rankings, block vote)
+**   hustings rank [OPTIONS] FILE     slate order by sequential STV
 **   hustings rules                   list the rule sets
 **   hustings --help | --version
 **
 ** Exit statuses (also in --help and the README):
 **   0 success; 1 the count could not be completed (overflow, out of memory,
 **   option not allowed by the rule set); 2 bad input (unreadable file, syntax
-**   error, limit exceeded, no valid ballot); 3 usage error (bad command line or option
+**   error, limit exceeded, no valid ballot, constraints that cannot be met,
+**   a previous result that does not fit); 3 usage error (bad command line or option
 **   value); 4 the output could not be written.
 */
 #include <errno.h>
@@ -77,8 +79,9 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 success; 1 the count could not be completed; 2 bad\n"
     "input (unreadable file, syntax error: FILE:LINE:COL: what was\n"
-    "expected, or no valid ballot); 3 usage error; 4 the output could not\n"
-    "be written.\n";
+    "expected, no valid ballot, constraints that cannot be met, or a\n"
+    "previous result that does not fit); 3 usage error; 4 the output could\n"
+    "not be written.\n";
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "hustings: ");

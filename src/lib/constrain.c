@@ -44,6 +44,7 @@ struct stvi_con {
   unsigned char *out;            /* doomed and refused: to exclude */
   unsigned char *fresh;          /* marked, not yet noted */
   char **why;                    /* per candidate: what its mark is for */
+  uint64_t *whyset;              /* per candidate: those groups, as bits */
   unsigned char *st;             /* scratch state: 'E', 'H' or 'X' */
   uint64_t *pm;                  /* scratch: patterns */
   int *ph;                       /* scratch: hopefuls per pattern */
@@ -255,8 +256,9 @@ static void describe_group(const stvi_con *k, int j, stvi_buf *b) {
 
 /* With k->st holding an infeasible state: the groups that cannot be met
 ** together, found by dropping each one (in file order) that is not needed
-** for the conflict.  Writes them to b; returns -1 if too complex. */
-static int conflict(stvi_count *c, stvi_buf *b) {
+** for the conflict.  Writes them to b and their bits to *kept (0 if the
+** seats alone decide); returns -1 if too complex. */
+static int conflict(stvi_count *c, stvi_buf *b, uint64_t *kept) {
   stvi_con *k = c->con;
   uint64_t drop = 0;
   int j, first = 1;
@@ -265,10 +267,12 @@ static int conflict(stvi_count *c, stvi_buf *b) {
     if (f < 0) return -1;
     if (f == 0) drop |= 1ULL << j;
   }
+  *kept = 0;
   for (j = 0; j < k->ng; j++) {
     if ((drop >> j) & 1) continue;
     if (!first) stvi_buf_puts(b, " and ");
     describe_group(k, j, b);
+    *kept |= 1ULL << j;
     first = 0;
   }
   return 0;
@@ -281,6 +285,7 @@ static stv_status classify(stvi_count *c) {
   if (c->nelected >= c->seats) return STV_OK;
   for (i = 0; i < c->n; i++) {
     int f, mark = MARK_FREE;
+    uint64_t kept;
     stvi_buf b;
     if (c->status[i] != STVI_HOPEFUL || k->out[i] || k->mark[i]) continue;
     load_state(c);
@@ -297,7 +302,7 @@ static stv_status classify(stvi_count *c) {
     }
     if (mark == MARK_FREE) continue;
     stvi_buf_init(&b, 4096);
-    if (conflict(c, &b) < 0) {
+    if (conflict(c, &b, &kept) < 0) {
       stvi_buf_free(&b);
       return complex_error(c);
     }
@@ -305,7 +310,7 @@ static stv_status classify(stvi_count *c) {
       stvi_buf_free(&b);
       return STV_ENOMEM;
     }
-    if (b.len == 0) { /* the seats alone decide: no constraint is involved */
+    if (kept == 0) { /* the seats alone decide: no constraint is involved */
       stvi_buf_free(&b);
       continue;
     }
@@ -319,6 +324,7 @@ static stv_status classify(stvi_count *c) {
         stvi_buf_free(&b);
         return STV_ENOMEM;
       }
+      k->whyset[j] = kept;
       k->mark[j] = (unsigned char)mark;
       k->fresh[j] = 1;
     }
@@ -341,9 +347,7 @@ static stv_status flush(stvi_count *c) {
                           "%s doomed (can no longer be elected): electing "
                           "%s would break %s",
                           c->e->names[i], c->e->names[i], k->why[i]);
-    else if (k->held >= 0 && ((k->mask[i] >> k->held) & 1) &&
-             strncmp(k->why[i], "'held elected' (all ", 20) == 0 &&
-             !strstr(k->why[i], " and "))
+    else if (k->held >= 0 && k->whyset[i] == 1ULL << k->held)
       st = stvi_event_add(c, STVI_EV_GUARDED, i,
                           "%s held elected: will not be excluded",
                           c->e->names[i]);
@@ -382,15 +386,6 @@ int stvi_con_out(const stvi_count *c, int k) {
 
 const char *stvi_con_why(const stvi_count *c, int k) {
   return c->con && c->con->why[k] ? c->con->why[k] : "";
-}
-
-int stvi_con_any_guarded(const stvi_count *c) {
-  int i;
-  if (!c->con) return 0;
-  for (i = 0; i < c->n; i++)
-    if (c->status[i] == STVI_HOPEFUL && c->con->mark[i] == MARK_GUARDED)
-      return 1;
-  return 0;
 }
 
 stv_status stvi_con_refuse(stvi_count *c, int k, const char *what,
@@ -447,6 +442,7 @@ void stvi_con_free(stvi_count *c) {
   if (k->why)
     for (i = 0; i < c->n; i++) stvi_free(k->why[i]);
   stvi_free(k->why);
+  stvi_free(k->whyset);
   stvi_free(k->mask);
   stvi_free(k->mark);
   stvi_free(k->out);
@@ -511,8 +507,9 @@ static stv_status check(stvi_count *c) {
   if (f == 0) {
     stvi_buf b;
     stv_status st;
+    uint64_t kept;
     stvi_buf_init(&b, 200);
-    if (conflict(c, &b) < 0) {
+    if (conflict(c, &b, &kept) < 0) {
       stvi_buf_free(&b);
       return complex_error(c);
     }
@@ -566,12 +563,14 @@ stv_status stvi_con_start(stvi_count *c) {
   k->out = stvi_calloc_array(n, 1);
   k->fresh = stvi_calloc_array(n, 1);
   k->why = stvi_calloc_array(n, sizeof(char *));
+  k->whyset = stvi_calloc_array(n, sizeof(uint64_t));
   k->st = stvi_calloc_array(n, 1);
   k->pm = stvi_calloc_array(n, sizeof(uint64_t));
   k->ph = stvi_calloc_array(n, sizeof(int));
   k->availT = stvi_calloc_array(n + 1, sizeof(int));
   k->avail = stvi_calloc_array((n + 1) * NG_MAX, sizeof(int));
-  if (!k->mask || !k->mark || !k->out || !k->fresh || !k->why || !k->st ||
+  if (!k->mask || !k->mark || !k->out || !k->fresh || !k->why ||
+      !k->whyset || !k->st ||
       !k->pm || !k->ph || !k->availT || !k->avail)
     return STV_ENOMEM;
   for (j = 0; cs && j < cs->ng; j++) {

@@ -419,7 +419,9 @@ static stv_status choose_exclusion(ers *x, int64_t d, int *nk) {
 ** one value, highest first, each a sub-stage with the quota recalculated
 ** (until someone is elected) and an election check; once every place is
 ** filled the remaining batches stay where they are [§5.5.2].  The first
-** sub-stage is open on entry. */
+** sub-stage is open on entry.  why: the reason each is excluded; "" the
+** usual one (lowest, [5.2.5]); NULL doomed by the constraints (the stage
+** says "(doomed)"). */
 static stv_status exclude_group(ers *x, int ng, const char *deferred,
                                 const char *why) {
   stvi_count *c = x->c;

@@ -521,10 +521,11 @@ static int aafd(meek_run *m, const int *set, int n, long *at) {
   return -1;
 }
 
+/* Excludes k (keep value 0); why NULL: doomed by the constraints. */
 static stv_status exclude(meek_run *m, int k, const char *why) {
   m->keep[k] = 0;
   m->done[m->ndone++] = k;
-  return stvi_exclude(m->c, k, why);
+  return why ? stvi_exclude(m->c, k, why) : stvi_con_exclude(m->c, k);
 }
 
 /* The lowest hopeful (not guarded, with unguarded) into *out (ties: AAFD
@@ -581,11 +582,7 @@ static stv_status exclude_doomed(meek_run *m, int *nd) {
   int i;
   stv_status st = STV_OK;
   *nd = stvi_con_take(m->c, m->tmp);
-  for (i = 0; i < *nd && st == STV_OK; i++) {
-    m->keep[m->tmp[i]] = 0;
-    m->done[m->ndone++] = m->tmp[i];
-    st = stvi_con_exclude(m->c, m->tmp[i]);
-  }
+  for (i = 0; i < *nd && st == STV_OK; i++) st = exclude(m, m->tmp[i], NULL);
   return st;
 }
 
@@ -632,9 +629,7 @@ static stv_status elect_sorted(meek_run *m, int *set, int *n,
     st = stvi_con_refuse(m->c, set[i], why, &refused);
     if (st) break;
     if (refused) {
-      m->keep[set[i]] = 0;
-      m->done[m->ndone++] = set[i];
-      st = stvi_con_exclude(m->c, set[i]);
+      st = exclude(m, set[i], NULL);
       continue;
     }
     st = stvi_elect(m->c, set[i], why);

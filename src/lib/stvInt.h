@@ -388,7 +388,6 @@ stv_status stvi_con_flush(stvi_count *c);
 int stvi_con_doomed(const stvi_count *c, int k);
 int stvi_con_guarded(const stvi_count *c, int k);
 int stvi_con_out(const stvi_count *c, int k);
-int stvi_con_any_guarded(const stvi_count *c);
 const char *stvi_con_why(const stvi_count *c, int k);
 stv_status stvi_con_refuse(stvi_count *c, int k, const char *what,
                            int *refused);

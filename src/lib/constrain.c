@@ -45,6 +45,7 @@ struct stvi_con {
   unsigned char *fresh;          /* marked, not yet noted */
   char **why;                    /* per candidate: what its mark is for */
   uint64_t *whyset;              /* per candidate: those groups, as bits */
+  uint64_t *freeseen;            /* scratch: patterns found free */
   unsigned char *st;             /* scratch state: 'E', 'H' or 'X' */
   uint64_t *pm;                  /* scratch: patterns */
   int *ph;                       /* scratch: hopefuls per pattern */
@@ -278,16 +279,19 @@ static int conflict(stvi_count *c, stvi_buf *b, uint64_t *kept) {
   return 0;
 }
 
-/* Marks every free hopeful that has become doomed or guarded. */
+/* Marks every free hopeful that has become doomed or guarded.  Candidates
+** with the same groups share a status, so each pattern is tested once. */
 static stv_status classify(stvi_count *c) {
   stvi_con *k = c->con;
-  int i, j;
+  int i, j, nfree = 0;
   if (c->nelected >= c->seats) return STV_OK;
   for (i = 0; i < c->n; i++) {
     int f, mark = MARK_FREE;
     uint64_t kept;
     stvi_buf b;
     if (c->status[i] != STVI_HOPEFUL || k->out[i] || k->mark[i]) continue;
+    for (j = 0; j < nfree && k->freeseen[j] != k->mask[i]; j++) continue;
+    if (j < nfree) continue; /* its pattern is still free */
     load_state(c);
     k->st[i] = 'E';
     f = feasible(k, c->n, c->seats, 0);
@@ -300,7 +304,10 @@ static stv_status classify(stvi_count *c) {
       if (f < 0) return complex_error(c);
       if (f == 0) mark = MARK_GUARDED;
     }
-    if (mark == MARK_FREE) continue;
+    if (mark == MARK_FREE) {
+      k->freeseen[nfree++] = k->mask[i];
+      continue;
+    }
     stvi_buf_init(&b, 4096);
     if (conflict(c, &b, &kept) < 0) {
       stvi_buf_free(&b);
@@ -312,6 +319,7 @@ static stv_status classify(stvi_count *c) {
     }
     if (kept == 0) { /* the seats alone decide: no constraint is involved */
       stvi_buf_free(&b);
+      k->freeseen[nfree++] = k->mask[i];
       continue;
     }
     /* the same mark and reason for everyone with the same groups */
@@ -443,6 +451,7 @@ void stvi_con_free(stvi_count *c) {
     for (i = 0; i < c->n; i++) stvi_free(k->why[i]);
   stvi_free(k->why);
   stvi_free(k->whyset);
+  stvi_free(k->freeseen);
   stvi_free(k->mask);
   stvi_free(k->mark);
   stvi_free(k->out);
@@ -564,13 +573,14 @@ stv_status stvi_con_start(stvi_count *c) {
   k->fresh = stvi_calloc_array(n, 1);
   k->why = stvi_calloc_array(n, sizeof(char *));
   k->whyset = stvi_calloc_array(n, sizeof(uint64_t));
+  k->freeseen = stvi_calloc_array(n, sizeof(uint64_t));
   k->st = stvi_calloc_array(n, 1);
   k->pm = stvi_calloc_array(n, sizeof(uint64_t));
   k->ph = stvi_calloc_array(n, sizeof(int));
   k->availT = stvi_calloc_array(n + 1, sizeof(int));
   k->avail = stvi_calloc_array((n + 1) * NG_MAX, sizeof(int));
   if (!k->mask || !k->mark || !k->out || !k->fresh || !k->why ||
-      !k->whyset || !k->st ||
+      !k->whyset || !k->freeseen || !k->st ||
       !k->pm || !k->ph || !k->availT || !k->avail)
     return STV_ENOMEM;
   for (j = 0; cs && j < cs->ng; j++) {

@@ -13,7 +13,8 @@ VERSION   := 0.1.0
 CC        ?= cc
 BUILD     ?= build
 SAN       ?=
-PKGS      := pkg-config libcmocka-dev libgmp-dev libjansson-dev
+PKGS      := pkg-config libcmocka-dev libgmp-dev libjansson-dev libsodium-dev \
+             libxml2-utils
 FUZZPKGS  := clang libclang-rt-14-dev
 
 HAVE_GMP  := $(shell pkg-config --exists gmp 2>/dev/null && echo 1)
@@ -57,11 +58,12 @@ $(LIBSTV): $(LIB_OBJ)
 	@ar rcs $@ $^
 
 JANSSON   := $(shell pkg-config --libs jansson 2>/dev/null)
-$(BUILD)/src/cli/%.o: ALLCFLAGS += $(shell pkg-config --cflags jansson 2>/dev/null)
+SODIUM    := $(shell pkg-config --libs libsodium 2>/dev/null)
+$(BUILD)/src/cli/%.o: ALLCFLAGS += $(shell pkg-config --cflags jansson libsodium 2>/dev/null)
 
 $(BUILD)/hustings: $(CLI_OBJ) $(LIBSTV)
 	@echo "  LD    $@"
-	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSTV) $(LDLIBS_LIB) $(JANSSON)
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSTV) $(LDLIBS_LIB) $(JANSSON) $(SODIUM)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIBSTV)
 	@mkdir -p $(dir $@)

@@ -156,6 +156,13 @@ void stv_options_free(stv_options *o);
 stv_status stv_options_set(stv_options *o, const char *key, const char *value,
                            stv_error *err);
 
+/* Where the ballots came from, printed by the HTML report so that a reader
+** can check they hold the same file: its name and the lowercase hex SHA-256
+** of its bytes (computed by the caller; the library does no hashing).
+** Either may be NULL ("not given"). */
+stv_status stv_options_set_source(stv_options *o, const char *file,
+                                  const char *sha256_hex);
+
 /* Names of the rule sets, NULL-terminated, in a stable order. */
 const char *const *stv_rule_names(void);
 /* One line describing a rule set, or NULL if the name is unknown. */
@@ -211,7 +218,9 @@ typedef int (*stv_write_fn)(void *ud, const char *data, size_t len);
 typedef enum stv_format {
   STV_FORMAT_TEXT = 0, /* a count sheet as returning officers publish them */
   STV_FORMAT_JSON,     /* the stable contract (docs/json.md) */
-  STV_FORMAT_CSV       /* the stage table */
+  STV_FORMAT_CSV,      /* the stage table */
+  STV_FORMAT_HTML,     /* one self-contained page with charts (docs/html.md) */
+  STV_FORMAT_RCTAB     /* RCTab's summary JSON, which RCVis draws */
 } stv_format;
 
 stv_status stv_result_write(const stv_result *r, stv_format f,

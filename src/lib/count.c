@@ -318,6 +318,9 @@ static stv_status finish(stvi_count *c) {
       if (!held) r->filled = r->elected[j];
     }
   }
+  if ((c->o->src_file && !(r->src_file = stvi_strdup(c->o->src_file))) ||
+      (c->o->src_sha256 && !(r->src_sha256 = stvi_strdup(c->o->src_sha256))))
+    return STV_ENOMEM;
   fx_format(c->quota, c->dp, tmp, sizeof(tmp));
   r->quota_str = stvi_strdup(tmp);
   return r->quota_str ? STV_OK : STV_ENOMEM;

@@ -40,6 +40,9 @@ stv_options *stvi_options_clone(const stv_options *o) {
   k->withdraw = NULL;
   k->hold = NULL;
   k->cons = NULL;
+  k->src_file = k->src_sha256 = NULL;
+  if (o->src_file && !(k->src_file = stvi_strdup(o->src_file))) ok = 0;
+  if (o->src_sha256 && !(k->src_sha256 = stvi_strdup(o->src_sha256))) ok = 0;
   for (i = 0; i < k->nties; i++) k->ties[i].order = NULL;
   if (o->nwithdraw && !(k->withdraw = copy_ints(o->withdraw, o->nwithdraw)))
     ok = 0;
@@ -68,7 +71,34 @@ void stv_options_free(stv_options *o) {
   stvi_free(o->withdraw);
   stvi_free(o->hold);
   stv_constraints_free(o->cons);
+  stvi_free(o->src_file);
+  stvi_free(o->src_sha256);
   stvi_free(o);
+}
+
+static stv_status set_str(char **dst, const char *s) {
+  char *t = NULL;
+  if (s && !(t = stvi_strdup(s))) return STV_ENOMEM;
+  stvi_free(*dst);
+  *dst = t;
+  return STV_OK;
+}
+
+stv_status stv_options_set_source(stv_options *o, const char *file,
+                                  const char *sha256_hex) {
+  size_t i;
+  if (!o) return STV_EINVAL;
+  if (sha256_hex) {
+    for (i = 0; sha256_hex[i]; i++)
+      if (!((sha256_hex[i] >= '0' && sha256_hex[i] <= '9') ||
+            (sha256_hex[i] >= 'a' && sha256_hex[i] <= 'f')))
+        return STV_EINVAL;
+    if (i != 64) return STV_EINVAL;
+  }
+  if (set_str(&o->src_file, file) != STV_OK ||
+      set_str(&o->src_sha256, sha256_hex) != STV_OK)
+    return STV_ENOMEM;
+  return STV_OK;
 }
 
 /* Parses a whole decimal number in [lo, hi]. */

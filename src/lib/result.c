@@ -173,6 +173,8 @@ void stv_result_free(stv_result *r) {
   stvi_free(r->quota_str);
   stvi_free(r->cons_text);
   stvi_free(r->cons_json);
+  stvi_free(r->src_file);
+  stvi_free(r->src_sha256);
   stvi_free(r);
 }
 
@@ -199,6 +201,8 @@ stv_status stv_result_write(const stv_result *r, stv_format f,
   case STV_FORMAT_TEXT: return stvi_write_text(r, fn, ud);
   case STV_FORMAT_JSON: return stvi_write_json(r, fn, ud);
   case STV_FORMAT_CSV: return stvi_write_csv(r, fn, ud);
+  case STV_FORMAT_HTML: return stvi_write_html(r, fn, ud);
+  case STV_FORMAT_RCTAB: return stvi_write_rctab(r, fn, ud);
   }
   return STV_EINVAL;
 }

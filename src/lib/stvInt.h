@@ -182,6 +182,8 @@ struct stv_options {
   int vacate;            /* casual vacancy: 1-based member leaving; 0 none */
   int fill;              /* 0 recount (ERS97 7.1), 1 highest unelected */
   int ron;               /* 1-based candidate "re-open nominations"; 0 none */
+  char *src_file;        /* where the ballots came from, or NULL (owned) */
+  char *src_sha256;      /* its SHA-256 as lowercase hex, or NULL (owned) */
 };
 
 /* A deep copy of o (NULL if out of memory). */
@@ -266,6 +268,8 @@ struct stv_result {
   int filled;      /* who fills it (1-based), 0 if nobody can */
   int ron;         /* the RON candidate (1-based), or 0 */
   char *quota_str;
+  char *src_file;  /* copied from the options, or NULL */
+  char *src_sha256;
 };
 
 typedef struct stvi_count {
@@ -408,5 +412,7 @@ void stvi_ballots_free(stvi_ballots *b);
 stv_status stvi_write_text(const stv_result *r, stv_write_fn fn, void *ud);
 stv_status stvi_write_json(const stv_result *r, stv_write_fn fn, void *ud);
 stv_status stvi_write_csv(const stv_result *r, stv_write_fn fn, void *ud);
+stv_status stvi_write_html(const stv_result *r, stv_write_fn fn, void *ud);
+stv_status stvi_write_rctab(const stv_result *r, stv_write_fn fn, void *ud);
 
 #endif /* STV_INT_H */

@@ -8,6 +8,8 @@
 #   make bench      benchmarks (not tests): speed and memory on large files
 #   make fuzz       libFuzzer harnesses for the readers (clang)
 #   make lint       banned functions and floating point in the count
+#   make browser-test  the HTML report in headless Chromium (make check runs
+#                   it too, or says SKIP where chromium is not installed)
 
 VERSION   := 0.1.0
 CC        ?= cc
@@ -16,6 +18,7 @@ SAN       ?=
 PKGS      := pkg-config libcmocka-dev libgmp-dev libjansson-dev libsodium-dev \
              libxml2-utils
 FUZZPKGS  := clang libclang-rt-14-dev
+BROWSERPKGS := chromium
 
 HAVE_GMP  := $(shell pkg-config --exists gmp 2>/dev/null && echo 1)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -44,6 +47,7 @@ TOOL_BIN  := $(BUILD)/tests/real_check $(BUILD)/tests/load_all
 LIBSTV    := $(BUILD)/libstv.a
 
 .PHONY: all run check test deps need lint bench fuzz clean build-tests
+.PHONY: browser-deps browser-test
 .SECONDARY:
 all: $(BUILD)/hustings
 
@@ -109,6 +113,9 @@ check: deps
 	@$(MAKE) --no-print-directory build-tests
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined \
 	  CFLAGS='-O1 -g' build-tests
+	@$(MAKE) --no-print-directory build/bench/gen
+	@$(MAKE) --no-print-directory browser-deps || \
+	  echo "note: no chromium or playwright-core; the browser test is skipped"
 	@tests/run.sh build build/san
 
 test: check
@@ -124,6 +131,34 @@ bench: deps
 $(BUILD)/bench/gen: bench/gen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ $<
+
+# The HTML report in headless Chromium (tests/browser/): Debian's chromium
+# (installed as root, otherwise the apt-get line is printed) and
+# playwright-core from npm, pinned by tests/browser/package-lock.json and
+# installed into $(BUILD)/browser/ (never into the repo).  npm is asked once;
+# the stamp keeps it from running again.  Never a browser download.
+browser-deps:
+	@$(MAKE) --no-print-directory need PKGLIST='$(BROWSERPKGS)'
+	@$(MAKE) --no-print-directory $(BUILD)/browser/node_modules/.stamp
+
+$(BUILD)/browser/node_modules/.stamp: tests/browser/package.json \
+    tests/browser/package-lock.json
+	@mkdir -p $(BUILD)/browser
+	@cp tests/browser/package.json tests/browser/package-lock.json \
+	  $(BUILD)/browser/
+	@echo "  NPM   $(BUILD)/browser/node_modules"
+	@command -v npm >/dev/null || { echo "no npm; run:"; \
+	  echo "  sudo apt-get install -y nodejs npm"; exit 1; }
+	@cd $(BUILD)/browser && for try in 1 2 3; do \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts \
+	    --no-audit --no-fund --loglevel=error && exit 0; \
+	  echo "npm ci failed (try $$try of 3)"; \
+	  [ $$try = 3 ] || sleep $$((try * 10)); \
+	done; exit 1
+	@touch $@
+
+browser-test: all $(BUILD)/bench/gen browser-deps
+	@tests/browser/run.sh $(BUILD)
 
 # make fuzz builds the harnesses; make fuzz FUZZ_SECONDS=60 also runs them.
 fuzz:

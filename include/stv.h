@@ -121,6 +121,43 @@ int stv_election_is_withdrawn(const stv_election *e, int c);
 int64_t stv_election_ballots(const stv_election *e);   /* papers, summed */
 int64_t stv_election_distinct(const stv_election *e);  /* after merging */
 
+/* Reading the ballots back, and writing an election out (docs/convert.md).
+** stv_election_seats() is 0 when the number of seats is not set: the CSV
+** readers, given seats 0, take it from a '# hustings: seats=N' line and
+** leave it unset if there is none (docs/formats.md). */
+#define STV_MAX_RANKING 65535 /* tokens in one ranking */
+
+/* Distinct ballot i (0 <= i < stv_election_distinct(e), in the order first
+** met): *weight receives its weight (the identical ballots merged into it,
+** summed) and ranking[0..cap) its tokens as stv_election_add_ballot takes
+** them: candidate numbers from 1, STV_RANK_SKIP, and STV_RANK_EQ between
+** two candidates ranked equal.  *n receives the number of tokens; if that
+** is more than cap, nothing is copied and STV_ELIMIT is returned (cap =
+** STV_MAX_RANKING always suffices).  ranking may be NULL when cap is 0. */
+stv_status stv_election_ballot(const stv_election *e, int64_t i,
+                               int64_t *weight, int *ranking, size_t cap,
+                               size_t *n);
+
+typedef enum stv_ballot_format {
+  STV_BALLOTS_BLT = 0, /* BLT, as stv_election_read_blt reads it */
+  STV_BALLOTS_CSV,     /* rank-column CSV with its '# hustings:' line */
+  STV_BALLOTS_JSON     /* hustings ballots JSON (docs/formats.md) */
+} stv_ballot_format;
+
+/* The same type as in the Reports section below. */
+typedef int (*stv_write_fn)(void *ud, const char *data, size_t len);
+
+/* Writes the whole election (seats, title, names, withdrawn candidates and
+** every distinct ballot with its weight) in format f to fn, in pieces.  The
+** matching reader gives back the same election.  A weight above
+** STV_MAX_WEIGHT is split over several lines.  What f cannot hold (a CSV
+** name containing '=', a ranking ending in a skipped rank in CSV, BLT
+** without seats, a line longer than STV_MAX_LINE...) is refused before
+** anything is written, with STV_EUNSUPPORTED or STV_ELIMIT and the reason
+** in err; a non-zero return from fn stops writing with STV_EIO. */
+stv_status stv_election_write(const stv_election *e, stv_ballot_format f,
+                              stv_write_fn fn, void *ud, stv_error *err);
+
 /* ---------------------------------------------------------------------- */
 /* Options, set by name so that the CLI and the web service share one
 ** vocabulary and one set of messages.  Keys (docs/options.md):

@@ -27,6 +27,7 @@ tally() { # label, command...: runs it, counts its TAP lines
     tail -20 "$log"
   fi
   grep '^not ok ' "$log" | grep -v '# SKIP' | sed "s|^|[$label] |" | head -50
+  grep '^# SKIP' "$log" | sed "s|^|[$label] |" | head -10
   passed=$((passed + p))
   failed=$((failed + f))
   printf '%-40s %5d passed, %d failed\n' "$label" "$p" "$f"
@@ -37,6 +38,8 @@ for build in "$@"; do
     [ -x "$t" ] && tally "$build: unit $(basename "$t")" "$t"
   done
   tally "$build: golden" tests/golden.sh "$build"
+  [ "$build" = "$1" ] && tally "html pages well-formed and offline" \
+    tests/html-lint.sh
   if [ -d "$data/scotland" ]; then
     tally "$build: load and count all Scottish files" \
       "$build/tests/load_all" "$data/scotland"
@@ -53,5 +56,8 @@ for build in "$@"; do
     echo "note: $data not found; real-election tests skipped"
   fi
 done
+# the HTML report in headless Chromium, on the first (plain) build only;
+# "# SKIP" where chromium or playwright-core is missing (make browser-deps)
+[ $# -gt 0 ] && tally "$1: browser (HTML report)" tests/browser/run.sh "$1"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

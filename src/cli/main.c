@@ -5,6 +5,8 @@
 **   hustings whatif [OPTIONS] FILE   compare outcomes (rule sets, withdrawals,
 **                                    shorter rankings, block vote)
 **   hustings rank [OPTIONS] FILE     slate order by sequential STV
+**   hustings convert [OPTIONS] IN OUT  ballots between BLT, CSV, hustings
+**                                    ballots JSON and CDF (convert.c)
 **   hustings rules                   list the rule sets
 **   hustings --help | --version
 **
@@ -23,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
+#include "convert.h"
 #include "previous.h"
 #include "stv.h"
 
@@ -35,6 +39,7 @@ static const char usage_text[] =
     "usage: hustings count [OPTIONS] FILE\n"
     "       hustings whatif [OPTIONS] FILE\n"
     "       hustings rank [OPTIONS] FILE\n"
+    "       hustings convert [--from F] [--to F] [--seats N] IN OUT\n"
     "       hustings rules\n"
     "       hustings --help | --version\n"
     "\n"
@@ -46,6 +51,7 @@ static const char usage_text[] =
     "                   wigm, uig, irv, block\n"
     "  --seats N        number of seats (overrides the file)\n"
     "  --format F       text (default), json or csv\n"
+    "                   (count: also rctab, RCTab's summary JSON for RCVis)\n"
     "  --ties T         backwards|forwards|random:SEED|order:A>B>...,\n"
     "                   chained with commas (default: the rule set's own)\n"
     "  --quota Q        droop|droop-exact|hare|hare-exact|ers97 (wigm, uig)\n"
@@ -72,6 +78,12 @@ static const char usage_text[] =
     "whatif compares the count asked for with every rule set, each\n"
     "candidate withdrawn in turn, papers cut to their first k preferences,\n"
     "and the block vote (--format text or json).\n"
+    "\n"
+    "convert writes the ballots of IN to OUT in another format: blt, csv,\n"
+    "json (hustings ballots) or cdf (NIST CDF cast vote records, RCTab's),\n"
+    "from the names (.blt, .csv, .json, .cdf.json) or --from/--to; exit\n"
+    "status 1 if OUT's format cannot hold the election (hustings convert\n"
+    "--help).\n"
     "\n"
     "rank orders every candidate by sequential STV: position k is the extra\n"
     "winner of a k-seat count with positions 1..k-1 held elected; with\n"
@@ -193,6 +205,86 @@ static int exit_for(stv_status st) {
 }
 
 enum { MODE_COUNT = 0, MODE_WHATIF, MODE_RANK };
+
+/* Standard input, whole, for hashing before parsing; NULL if it cannot be
+** read (errno set). */
+#define MAX_STDIN ((size_t)1 << 32)
+static char *slurp_stdin(size_t *len) {
+  size_t cap = 1 << 16, n = 0, got;
+  char *buf = malloc(cap), *t;
+  while (buf && (got = fread(buf + n, 1, cap - n, stdin)) > 0) {
+    n += got;
+    if (n == cap) {
+      if (cap >= MAX_STDIN) {
+        free(buf);
+        errno = EFBIG;
+        return NULL;
+      }
+      if (!(t = realloc(buf, cap * 2))) {
+        free(buf);
+        return NULL;
+      }
+      buf = t;
+      cap *= 2;
+    }
+  }
+  if (buf && ferror(stdin)) {
+    free(buf);
+    errno = EIO;
+    return NULL;
+  }
+  *len = n;
+  return buf;
+}
+
+static const char *base_name(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+/* Reads the ballots (BLT, or CSV when input says so or the name ends in
+** .csv).  With hash, the SHA-256 of the bytes read and the file's name go
+** into the options for the HTML report. */
+static stv_status read_election(const char *path, const char *input,
+                                int seats, int hash, stv_options *opts,
+                                stv_election **e, stv_error *err) {
+  int csv = input ? strcmp(input, "csv") == 0 : ends_with(path, ".csv");
+  char hex[65];
+  stv_status st;
+  if (hash && strcmp(path, "-") == 0) {
+    size_t len = 0;
+    char *data = slurp_stdin(&len);
+    if (!data) {
+      snprintf(err->file, sizeof(err->file), "-");
+      snprintf(err->msg, sizeof(err->msg), "-: cannot read standard input: "
+               "%s", strerror(errno));
+      return STV_EIO;
+    }
+    hus_sha256_mem(data, len, hex);
+    st = csv ? stv_election_parse_csv(data, len, "-", seats, e, err)
+             : stv_election_parse_blt(data, len, "-", e, err);
+    free(data);
+    if (st == STV_OK)
+      st = stv_options_set_source(opts, "standard input", hex[0] ? hex : NULL);
+    return st;
+  }
+  st = csv ? stv_election_read_csv(path, seats, e, err)
+           : stv_election_read_blt(path, e, err);
+  if (st == STV_OK && hash) {
+    /* read again for the hash: cheap next to the count, and only asked for
+    ** with the HTML report */
+    if (hus_sha256_file(path, hex) != 0) {
+      snprintf(err->file, sizeof(err->file), "%s", path);
+      snprintf(err->msg, sizeof(err->msg), "%.200s: cannot read the file "
+               "again to hash it: %s", path, strerror(errno));
+      stv_election_free(*e);
+      *e = NULL;
+      return STV_EIO;
+    }
+    st = stv_options_set_source(opts, base_name(path), hex);
+  }
+  return st;
+}
 
 /* Casual vacancy: reads the previous result and sets the options for the
 ** count that fills the seat of member `vacate`.  Returns an exit status. */
@@ -328,7 +420,10 @@ static int cmd_count(int argc, char **argv, int mode) {
       if (strcmp(optarg, "text") == 0) fmt = STV_FORMAT_TEXT;
       else if (strcmp(optarg, "json") == 0) fmt = STV_FORMAT_JSON;
       else if (strcmp(optarg, "csv") == 0) fmt = STV_FORMAT_CSV;
-      else rc = usage_error("--format %s: expected text, json or csv", optarg);
+      else if (strcmp(optarg, "html") == 0) fmt = STV_FORMAT_HTML;
+      else if (strcmp(optarg, "rctab") == 0) fmt = STV_FORMAT_RCTAB;
+      else rc = usage_error("--format %s: expected text, json, csv, html "
+                            "or rctab", optarg);
       break;
     case 'i':
       if (strcmp(optarg, "blt") && strcmp(optarg, "csv"))
@@ -366,15 +461,8 @@ static int cmd_count(int argc, char **argv, int mode) {
     return rc;
   }
   path = argv[optind];
-  if (input ? strcmp(input, "csv") == 0 : ends_with(path, ".csv")) {
-    if (seats < 1) {
-      stv_options_free(opts);
-      return usage_error("%s", "a CSV file carries no number of seats: "
-                               "give --seats N");
-    }
-    st = stv_election_read_csv(path, seats, &e, &err);
-  } else
-    st = stv_election_read_blt(path, &e, &err);
+  st = read_election(path, input, seats, fmt == STV_FORMAT_HTML, opts, &e,
+                     &err);
   if (st) {
     report(&err, st);
     stv_options_free(opts);
@@ -404,14 +492,14 @@ static int cmd_count(int argc, char **argv, int mode) {
   }
   if (mode == MODE_WHATIF) {
     job j = {NULL, NULL, e, opts};
-    if (fmt == STV_FORMAT_CSV) {
-      rc = usage_error("%s", "whatif writes text or json");
+    if (fmt == STV_FORMAT_CSV || fmt == STV_FORMAT_RCTAB) {
+      rc = usage_error("%s", "whatif writes text, json or html");
     } else
       rc = output(&j, fmt, outpath);
   } else if (mode == MODE_RANK) {
     stv_ranking *rk = NULL;
-    if (fmt == STV_FORMAT_CSV)
-      rc = usage_error("%s", "rank writes text or json");
+    if (fmt == STV_FORMAT_CSV || fmt == STV_FORMAT_RCTAB)
+      rc = usage_error("%s", "rank writes text, json or html");
     else if ((st = stv_rank(e, opts, &rk, &err))) {
       report(&err, st);
       rc = exit_for(st);
@@ -462,5 +550,7 @@ int main(int argc, char **argv) {
     return cmd_count(argc - 1, argv + 1, MODE_WHATIF);
   if (strcmp(argv[1], "rank") == 0)
     return cmd_count(argc - 1, argv + 1, MODE_RANK);
+  if (strcmp(argv[1], "convert") == 0)
+    return hus_convert_main(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", argv[1]);
 }

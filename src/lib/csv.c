@@ -5,6 +5,9 @@
 **   [# candidates: A; B; C]       optional: fixes the candidates' names and
 **                                 numbers (otherwise they are numbered in
 **                                 order of first appearance in the ballots)
+**   [# hustings: seats=2; withdrawn=3,4; title="Ward 7"]
+**                                 optional: what else the election has
+**                                 (each key optional; hustings writes it)
 **   Rank 1,Rank 2,Rank 3,Weight   the header row: every column is a rank
 **                                 column, left to right, except one headed
 **                                 "weight" or "count" (a whole-number
@@ -24,6 +27,9 @@
 ** at the end of a line is an error.  Rows whose cells are all empty are
 ** skipped (spreadsheets pad with them); rows may have fewer cells than the
 ** header (the rest are empty), and more only if the extra cells are empty.
+**
+** The number of seats is the caller's, or with seats 0 the '# hustings:'
+** line's, or else left unset (0) for the caller to give when counting.
 **
 ** Candidates are added to the election the first time a ballot names them.
 ** stv_election_add_candidate() accepts a candidate after ballots exist
@@ -56,6 +62,12 @@ typedef struct csv {
   stv_error *err;
   int state;
   int fixed;           /* candidates fixed by "# candidates:" */
+  int seats;           /* the caller's, 0 to take the file's */
+  int meta;            /* a "# hustings:" line was read */
+  long mline;          /* where: its line number */
+  int *wd;             /* its withdrawn candidates (1-based) ... */
+  long *wdcol;         /* ... and the column of each */
+  int nwd;
   long last;           /* number of the last line read */
   long rows;           /* ballot rows added */
   unsigned char *kind; /* COL_* per header column */
@@ -262,14 +274,168 @@ static stv_status candidates_line(csv *p, const char *s, size_t n, long line,
   return STV_OK;
 }
 
-/* If the comment s is "# candidates:", returns the offset after the colon,
-** else 0. */
-static size_t candidates_tag(const char *s, size_t n) {
-  static const char tag[] = "candidates";
-  size_t i = skip_sp(s, n, 1), len = sizeof(tag) - 1;
+/* If the comment s is "# TAG:" (TAG in any case, blanks optional),
+** returns the offset after the colon, else 0. */
+static size_t comment_tag(const char *s, size_t n, const char *tag) {
+  size_t i = skip_sp(s, n, 1), len = strlen(tag);
   if (n - i < len || !ieq(s + i, len, tag)) return 0;
   i = skip_sp(s, n, i + len);
   return i < n && s[i] == ':' ? i + 1 : 0;
+}
+
+/* ---- the "# hustings:" line ------------------------------------------- */
+
+/* A whole number of at most max at s[*i], ending at a blank, ',', ';' or
+** the end of the line. */
+static int meta_num(const char *s, size_t n, size_t *i, long max, long *out) {
+  size_t j = *i;
+  long v = 0;
+  if (j >= n || s[j] < '0' || s[j] > '9') return 0;
+  while (j < n && s[j] >= '0' && s[j] <= '9') {
+    v = v * 10 + (s[j] - '0');
+    if (v > max) return 0;
+    j++;
+  }
+  if (j < n && !is_sp(s[j]) && s[j] != ',' && s[j] != ';') return 0;
+  *i = j;
+  *out = v;
+  return 1;
+}
+
+/* seats=N: s[i] follows the '='. */
+static stv_status meta_seats(csv *p, const char *s, size_t n, long line,
+                             size_t *pi) {
+  size_t i = skip_sp(s, n, *pi), at = i;
+  long v;
+  if (!meta_num(s, n, &i, STV_MAX_SEATS, &v) || v < 1)
+    return fail_at(p, line, at, "a number of seats from 1 to 999", s, n);
+  if (p->seats == 0) {
+    stv_status st = stv_election_set_seats(p->e, (int)v);
+    if (st) return st;
+  }
+  *pi = i;
+  return STV_OK;
+}
+
+/* withdrawn=A,B,...: candidate numbers, checked against the candidates at
+** the end of the file (a number may name one first met in the ballots). */
+static stv_status meta_withdrawn(csv *p, const char *s, size_t n, long line,
+                                 size_t *pi) {
+  size_t i = *pi;
+  for (;;) {
+    size_t at;
+    long v;
+    i = skip_sp(s, n, i);
+    at = i;
+    if (!meta_num(s, n, &i, STV_MAX_CANDIDATES, &v) || v < 1)
+      return fail_at(p, line, at, "a withdrawn candidate's number (1 to "
+                                  "1000)", s, n);
+    if (!p->wd) {
+      p->wd = stvi_alloc_array(STV_MAX_CANDIDATES, sizeof(*p->wd));
+      p->wdcol = stvi_alloc_array(STV_MAX_CANDIDATES, sizeof(*p->wdcol));
+      if (!p->wd || !p->wdcol) return STV_ENOMEM;
+    }
+    if (p->nwd == STV_MAX_CANDIDATES)
+      return stvi_fail(p->err, STV_ELIMIT, p->file, line, (long)at + 1,
+                       "expected at most %d withdrawn candidates",
+                       STV_MAX_CANDIDATES);
+    p->wd[p->nwd] = (int)v;
+    p->wdcol[p->nwd++] = (long)at + 1;
+    i = skip_sp(s, n, i);
+    if (i >= n || s[i] != ',') break;
+    i++;
+  }
+  *pi = i;
+  return STV_OK;
+}
+
+/* title="..." ("" for a quote inside) or title=text up to ';'. */
+static stv_status meta_title(csv *p, const char *s, size_t n, long line,
+                             size_t *pi) {
+  size_t i = skip_sp(s, n, *pi), k = 0;
+  char *t;
+  stv_status st;
+  t = stvi_realloc(NULL, n - i + 1);
+  if (!t) return STV_ENOMEM;
+  if (i < n && s[i] == '"') {
+    size_t open = i++;
+    for (;;) {
+      if (i >= n) {
+        stvi_free(t);
+        return stvi_fail(p->err, STV_ESYNTAX, p->file, line, (long)open + 1,
+                         "expected '\"' closing the title");
+      }
+      if (s[i] == '"') {
+        if (i + 1 < n && s[i + 1] == '"') {
+          t[k++] = '"';
+          i += 2;
+          continue;
+        }
+        i++;
+        break;
+      }
+      t[k++] = s[i++];
+    }
+  } else {
+    const char *v = s + i;
+    const char *semi = memchr(v, ';', n - i);
+    size_t vn = semi ? (size_t)(semi - v) : n - i;
+    i += vn;
+    trim(&v, &vn);
+    memcpy(t, v, vn);
+    k = vn;
+  }
+  t[k] = '\0';
+  st = stv_election_set_title(p->e, t);
+  stvi_free(t);
+  *pi = i;
+  return st;
+}
+
+/* "# hustings: key=value; ..." with the keys seats, withdrawn and title,
+** each at most once (any case, blanks optional): s[i] follows the colon. */
+static stv_status hustings_line(csv *p, const char *s, size_t n, long line,
+                                size_t i) {
+  static const char *const keys[] = {"seats", "withdrawn", "title"};
+  int seen[3] = {0, 0, 0};
+  if (p->meta)
+    return stvi_fail(p->err, STV_ESYNTAX, p->file, line, 1,
+                     "expected one '# hustings:' line, found a second");
+  p->meta = 1;
+  p->mline = line;
+  for (;;) {
+    size_t at, e, k;
+    stv_status st;
+    i = skip_sp(s, n, i);
+    at = i;
+    e = i;
+    while (e < n && s[e] != '=' && s[e] != ';' && !is_sp(s[e])) e++;
+    for (k = 0; k < 3; k++)
+      if (ieq(s + at, e - at, keys[k])) break;
+    if (k == 3)
+      return fail_at(p, line, at, "seats=, withdrawn= or title= in the "
+                                  "'# hustings:' line", s, n);
+    if (seen[k])
+      return stvi_fail(p->err, STV_ESYNTAX, p->file, line, (long)at + 1,
+                       "expected each key once in the '# hustings:' line, "
+                       "found %s again", keys[k]);
+    seen[k] = 1;
+    i = skip_sp(s, n, e);
+    if (i >= n || s[i] != '=')
+      return fail_at(p, line, i, "'=' after the key", s, n);
+    i++;
+    st = k == 0   ? meta_seats(p, s, n, line, &i)
+         : k == 1 ? meta_withdrawn(p, s, n, line, &i)
+                  : meta_title(p, s, n, line, &i);
+    if (st) return st;
+    i = skip_sp(s, n, i);
+    if (i >= n) break;
+    if (s[i] != ';')
+      return fail_at(p, line, i, "';' or end of line after the value", s, n);
+    i++;
+    if (skip_sp(s, n, i) >= n) break; /* a trailing ';' is fine */
+  }
+  return STV_OK;
 }
 
 /* ---- rows -------------------------------------------------------------- */
@@ -459,15 +625,35 @@ static stv_status on_line(void *ud, const char *s, size_t n, long line) {
   stv_status st;
   p->last = line;
   if (p->state == S_PRE && n > 0 && s[0] == '#') {
-    size_t at = candidates_tag(s, n);
+    size_t at = comment_tag(s, n, "candidates");
+    if (at) {
+      st = check_text(p, s, n, line);
+      return st ? st : candidates_line(p, s, n, line, at);
+    }
+    at = comment_tag(s, n, "hustings");
     if (!at) return STV_OK; /* a comment */
     st = check_text(p, s, n, line);
-    return st ? st : candidates_line(p, s, n, line, at);
+    return st ? st : hustings_line(p, s, n, line, at);
   }
   st = check_text(p, s, n, line);
   if (st) return st;
   if (p->state == S_PRE) return header(p, s, n, line);
   return row(p, s, n, line);
+}
+
+/* The withdrawn candidates of the '# hustings:' line, now that every
+** candidate is known. */
+static stv_status withdraw(csv *p) {
+  int j;
+  for (j = 0; j < p->nwd; j++) {
+    if (p->wd[j] > p->e->ncand)
+      return stvi_fail(p->err, STV_ESYNTAX, p->file, p->mline, p->wdcol[j],
+                       "expected a withdrawn candidate's number from 1 to "
+                       "%d (the candidates in the file), found %d",
+                       p->e->ncand, p->wd[j]);
+    p->e->withdrawn[p->wd[j] - 1] = 1;
+  }
+  return STV_OK;
 }
 
 static stv_status finish(csv *p, stv_status st, stv_election **out) {
@@ -487,7 +673,11 @@ static stv_status finish(csv *p, stv_status st, stv_election **out) {
       st = stvi_fail(p->err, STV_ESYNTAX, p->file, p->last + 1, 1,
                      "expected a candidate named in some ballot, found "
                      "none before the end of file");
+    else
+      st = withdraw(p);
   }
+  stvi_free(p->wd);
+  stvi_free(p->wdcol);
   if (st != STV_OK) {
     if (st == STV_ENOMEM)
       stvi_fail(p->err, st, p->file, 0, 0, "out of memory");
@@ -508,16 +698,17 @@ static stv_status start(csv **pp, const char *file, int seats,
   csv *p;
   stv_status st;
   *pp = NULL;
-  if (seats < 1 || seats > STV_MAX_SEATS)
-    return stvi_fail(err, seats < 1 ? STV_EINVAL : STV_ELIMIT, file, 0, 0,
-                     "expected a number of seats from 1 to %d, found %d",
-                     STV_MAX_SEATS, seats);
+  if (seats < 0 || seats > STV_MAX_SEATS)
+    return stvi_fail(err, seats < 0 ? STV_EINVAL : STV_ELIMIT, file, 0, 0,
+                     "expected a number of seats from 1 to %d (or 0: the "
+                     "file's), found %d", STV_MAX_SEATS, seats);
   p = stvi_calloc_array(1, sizeof(*p));
   if (!p) return stvi_fail(err, STV_ENOMEM, file, 0, 0, "out of memory");
   p->file = file;
   p->err = err;
+  p->seats = seats;
   st = stv_election_create(&p->e);
-  if (st == STV_OK) st = stv_election_set_seats(p->e, seats);
+  if (st == STV_OK && seats) st = stv_election_set_seats(p->e, seats);
   if (st) {
     stv_election_free(p->e);
     stvi_free(p);

@@ -12,6 +12,7 @@
 */
 #include <string.h>
 
+#include "html.h"
 #include "report.h"
 
 typedef struct position {
@@ -33,6 +34,8 @@ struct stv_ranking {
   position *pos;
   char **names;
   int ncand;
+  int64_t papers;
+  char *src_file, *src_sha256; /* for the HTML page, or NULL */
 };
 
 void stv_ranking_free(stv_ranking *r) {
@@ -50,6 +53,8 @@ void stv_ranking_free(stv_ranking *r) {
   stvi_free(r->order);
   stvi_free(r->title);
   stvi_free(r->rules);
+  stvi_free(r->src_file);
+  stvi_free(r->src_sha256);
   stvi_free(r);
 }
 
@@ -194,6 +199,10 @@ stv_status stv_rank(const stv_election *e, const stv_options *o,
   rk->names = stvi_calloc_array((size_t)e->ncand, sizeof(char *));
   rk->title = stvi_strdup(e->title ? e->title : "");
   rk->rules = stvi_strdup(o->rules);
+  rk->papers = e->papers;
+  if (o->src_file && !(rk->src_file = stvi_strdup(o->src_file))) st = STV_ENOMEM;
+  if (o->src_sha256 && !(rk->src_sha256 = stvi_strdup(o->src_sha256)))
+    st = STV_ENOMEM;
   if (!rk->order || !rk->pos || !rk->names || !rk->title || !rk->rules)
     st = STV_ENOMEM;
   for (i = 0; st == STV_OK && i < e->ncand; i++)
@@ -210,6 +219,62 @@ stv_status stv_rank(const stv_election *e, const stv_options *o,
   }
   *out = rk;
   return STV_OK;
+}
+
+/* The slate order as a page: the order, then how each place was decided,
+** then the rules and the ballots' hash (the shell is report_html.c's). */
+static void write_html(stvi_buf *b, const stv_ranking *r) {
+  int i;
+  stvi_html_open(b, r->title, "slate order");
+  stvi_buf_printf(b, "<p class=\"lede\">Slate order by sequential STV, "
+                     "%d place%s; the first %d fill the seats.</p></header>\n"
+                     "<main id=\"main\">\n<section id=\"order\" "
+                     "aria-labelledby=\"h-order\"><h2 id=\"h-order\">"
+                     "Order</h2>\n<ol>",
+                  r->n, r->n == 1 ? "" : "s", r->seats);
+  for (i = 0; i < r->n; i++) {
+    stvi_buf_puts(b, "<li>");
+    if (i < r->seats) stvi_buf_puts(b, "<strong>");
+    stvi_html_text(b, r->names[r->pos[i].cand - 1]);
+    if (i < r->seats) stvi_buf_puts(b, "</strong>");
+    stvi_buf_puts(b, "</li>");
+  }
+  stvi_buf_puts(b, "</ol>\n<p>Place k goes to the one candidate elected in "
+                   "a count for k seats in which places 1 to k\xe2\x88\x92"
+                   "1 are held elected, so each place is decided by the "
+                   "whole of every ballot, not by first preferences "
+                   "alone.</p>\n</section>\n<section id=\"how\" "
+                   "aria-labelledby=\"h-how\"><h2 id=\"h-how\">How each "
+                   "place was decided</h2>\n<div class=\"scroll\" "
+                   "role=\"region\" aria-labelledby=\"cap-how\" "
+                   "tabindex=\"0\">\n<table class=\"rank\"><caption "
+                   "id=\"cap-how\">One count per place.</caption>\n"
+                   "<thead><tr><th scope=\"col\">Place</th><th "
+                   "scope=\"col\">Candidate</th><th scope=\"col\">Seats "
+                   "in the count</th><th scope=\"col\">Stage</th><th "
+                   "scope=\"col\">Votes</th><th scope=\"col\">Quota</th>"
+                   "<th scope=\"col\">How</th></tr></thead>\n<tbody>\n");
+  for (i = 0; i < r->n; i++) {
+    const position *p = &r->pos[i];
+    const char *how = strstr(p->how, " elected: ");
+    stvi_buf_printf(b, "<tr><td>%d</td><th scope=\"row\">", i + 1);
+    stvi_html_text(b, r->names[p->cand - 1]);
+    stvi_buf_printf(b, "</th><td>%d</td><td>%d of %d</td><td>", p->seats,
+                    p->stage, p->stages);
+    stvi_html_text(b, p->votes);
+    stvi_buf_puts(b, "</td><td>");
+    stvi_html_text(b, p->quota);
+    stvi_buf_puts(b, "</td><td class=\"how\">");
+    stvi_html_text(b, how ? how + 10 : p->how);
+    stvi_buf_puts(b, "</td></tr>\n");
+  }
+  stvi_buf_puts(b, "</tbody></table>\n</div>\n</section>\n<section "
+                   "id=\"rules\" aria-labelledby=\"h-rules\"><h2 "
+                   "id=\"h-rules\">Rules</h2>\n");
+  stvi_html_rules(b, r->rules);
+  stvi_buf_puts(b, "</section>\n");
+  stvi_html_source(b, r->src_file, r->src_sha256, r->papers);
+  stvi_html_close(b, r->rules);
 }
 
 stv_status stv_ranking_write(const stv_ranking *r, stv_format f,
@@ -263,6 +328,8 @@ stv_status stv_ranking_write(const stv_ranking *r, stv_format f,
                             "seats ---\n",
                         r->seats);
     }
+  } else if (f == STV_FORMAT_HTML) {
+    write_html(&b, r);
   } else {
     stvi_buf_free(&b);
     return STV_EINVAL;

@@ -12,6 +12,7 @@
 */
 #include <string.h>
 
+#include "html.h"
 #include "report.h"
 
 typedef struct outcome {
@@ -200,6 +201,92 @@ static void json_table(stvi_buf *b, const stv_election *e,
   stvi_buf_puts(b, "\n  ]");
 }
 
+/* The comparison as a page: one table per question, a row per scenario,
+** rows that change who is elected in bold (and saying so in words). */
+static void html_page(stvi_buf *b, const stv_election *e,
+                      const stv_options *o, const outcome *base,
+                      const table *const *ts, int nt) {
+  int i, k;
+  stvi_html_open(b, e->title, "what if?");
+  stvi_buf_printf(b, "<p class=\"lede\">The same ballots counted other "
+                     "ways, compared with the count under %s for %d "
+                     "seat%s.</p></header>\n<main id=\"main\">\n"
+                     "<section id=\"base\" aria-labelledby=\"h-base\"><h2 "
+                     "id=\"h-base\">The count asked for</h2>\n<p>",
+                  o->rules, o->seats ? o->seats : e->seats,
+                  (o->seats ? o->seats : e->seats) == 1 ? "" : "s");
+  {
+    stvi_buf t;
+    stvi_buf_init(&t, 1u << 20);
+    names(&t, e, base);
+    stvi_html_text(b, t.data ? t.data : "");
+    stvi_buf_free(&t);
+  }
+  stvi_buf_puts(b, "</p>\n</section>\n");
+  for (k = 0; k < nt; k++) {
+    const table *t = ts[k];
+    stvi_buf_printf(b, "<section id=\"q%d\" aria-labelledby=\"h-q%d\"><h2 "
+                       "id=\"h-q%d\">",
+                    k + 1, k + 1, k + 1);
+    stvi_html_text(b, t->title);
+    stvi_buf_printf(b, "</h2>\n<div class=\"scroll\" role=\"region\" "
+                       "aria-labelledby=\"h-q%d\" tabindex=\"0\">\n<table>"
+                       "<caption>",
+                    k + 1);
+    stvi_html_text(b, t->title);
+    stvi_buf_puts(b, ": one row per count</caption><thead><tr><th "
+                     "scope=\"col\">");
+    stvi_html_text(b, t->head);
+    stvi_buf_puts(b, "</th><th scope=\"col\">Different from the count "
+                     "asked for?</th><th scope=\"col\">Elected</th>");
+    if (strstr(t->title, "first k"))
+      stvi_buf_puts(b, "<th scope=\"col\">Non-transferable at the end</th>");
+    stvi_buf_puts(b, "</tr></thead>\n<tbody>\n");
+    for (i = 0; i < t->nrows; i++) {
+      stvi_buf c, n;
+      int same;
+      stvi_buf_init(&c, 1u << 20);
+      stvi_buf_init(&n, 1u << 20);
+      change(&c, e, base, &t->rows[i]);
+      names(&n, e, &t->rows[i]);
+      same = c.data && strcmp(c.data, "same") == 0;
+      stvi_buf_puts(b, "<tr><th scope=\"row\">");
+      stvi_html_text(b, t->label[i]);
+      if (t->rows[i].st != STV_OK) {
+        stvi_buf_puts(b, "</th><td class=\"wrap\">cannot be counted this "
+                         "way");
+      } else {
+        stvi_buf_printf(b, "</th><td class=\"wrap%s\">", same ? "" : " diff");
+        stvi_buf_puts(b, same ? "no" : "yes: ");
+        if (!same) stvi_html_text(b, c.data ? c.data : "");
+      }
+      stvi_buf_puts(b, "</td><td class=\"wrap\">");
+      stvi_html_text(b, n.data ? n.data : "");
+      stvi_buf_puts(b, "</td>");
+      if (strstr(t->title, "first k")) {
+        char tmp[48] = "";
+        if (t->rows[i].st == STV_OK)
+          fx_format(t->rows[i].exhausted, t->rows[i].dp, tmp, sizeof(tmp));
+        stvi_buf_puts(b, "<td>");
+        stvi_html_text(b, tmp);
+        stvi_buf_puts(b, "</td>");
+      }
+      stvi_buf_puts(b, "</tr>\n");
+      stvi_buf_free(&c);
+      stvi_buf_free(&n);
+    }
+    stvi_buf_puts(b, "</tbody></table>\n</div>\n</section>\n");
+  }
+  stvi_buf_puts(b, "<section id=\"rules\" aria-labelledby=\"h-rules\"><h2 "
+                   "id=\"h-rules\">Rules</h2>\n");
+  stvi_html_rules(b, o->rules);
+  stvi_buf_puts(b, "<p>In the change column, + names a candidate elected "
+                   "who was not elected in the count asked for, and - "
+                   "one who lost a seat.</p>\n</section>\n");
+  stvi_html_source(b, o->src_file, o->src_sha256, e->papers);
+  stvi_html_close(b, o->rules);
+}
+
 static void table_free(table *t) {
   int i;
   for (i = 0; i < t->nrows; i++) {
@@ -234,7 +321,9 @@ stv_status stv_whatif_write(const stv_election *e, const stv_options *o,
   int i, nrules = 0, maxlen = 0;
   int64_t j;
   stv_status st;
-  if (!e || !fn || f == STV_FORMAT_CSV) return STV_EINVAL;
+  if (!e || !fn ||
+      (f != STV_FORMAT_TEXT && f != STV_FORMAT_JSON && f != STV_FORMAT_HTML))
+    return STV_EINVAL;
   if (!o) {
     if ((st = stv_options_create(&defaults))) return st;
     o = defaults;
@@ -301,6 +390,13 @@ stv_status stv_whatif_write(const stv_election *e, const stv_options *o,
       text_table(&b, e, &base, &tw);
       text_table(&b, e, &base, &tk);
       text_table(&b, e, &base, &tb);
+    } else if (f == STV_FORMAT_HTML) {
+      const table *ts[4];
+      ts[0] = &tr;
+      ts[1] = &tw;
+      ts[2] = &tk;
+      ts[3] = &tb;
+      html_page(&b, e, o, &base, ts, 4);
     } else {
       stvi_buf_puts(&b, "{\n  \"rules\": ");
       stvi_json_str(&b, o->rules);

@@ -3,7 +3,8 @@
 # --run SECONDS, runs each of them for that long from its seed corpus.
 #
 #   tests/fuzz/build.sh               build build/fuzz/fuzz_blt, fuzz_csv,
-#                                     fuzz_con
+#                                     fuzz_con, fuzz_previous, fuzz_json,
+#                                     fuzz_cdf
 #   tests/fuzz/build.sh --run 60      build, then run each for 60 seconds
 #
 # The library is built by the Makefile with clang and
@@ -44,7 +45,7 @@ jansson=$(pkg-config --libs jansson 2>/dev/null || true)
 # is the warning gate; this build is about finding crashes.
 make --no-print-directory BUILD=$out/lib CC="$cc" SAN=fuzzer-no-link,$san \
   CFLAGS='-O1 -g -Wno-error' $out/lib/libstv.a
-for name in blt csv con previous; do
+for name in blt csv con previous json cdf; do
   echo "fuzz: linking $out/fuzz_$name"
   # shellcheck disable=SC2086
   "$cc" -std=c17 -O1 -g -Wall -Wextra -fsanitize=fuzzer,$san \
@@ -56,7 +57,7 @@ done
 
 rc=0
 mkdir -p $out/artifacts
-for name in blt csv con previous; do
+for name in blt csv con previous json cdf; do
   mkdir -p $out/corpus/$name
   echo "fuzz: running fuzz_$name for $secs s"
   # Each run: the work corpus first (written), then the seeds (read).

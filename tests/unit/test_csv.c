@@ -348,10 +348,11 @@ static void test_malformed(void **state) {
 
 static void test_seats(void **state) {
   bad b0 = {"R\nA\n", STV_EINVAL, 0, 0, "expected a number of seats from 1 "
-                                        "to 999, found 0"};
+                                        "to 999 (or 0: the file's), found "
+                                        "-1"};
   bad b1 = {"R\nA\n", STV_ELIMIT, 0, 0, "found 1000"};
   (void)state;
-  check_bad(&b0, 4, 0);
+  check_bad(&b0, 4, -1); /* 0 takes the file's (tests/unit/test_convert.c) */
   check_bad(&b1, 4, 1000);
 }
 

@@ -1,0 +1,1 @@
+convert tests/elections/convert/small.blt - --to csv

@@ -1,0 +1,1 @@
+convert tests/golden/convert-blt-cdf.out - --from cdf --to blt

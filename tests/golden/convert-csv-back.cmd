@@ -1,0 +1,1 @@
+convert tests/golden/convert-blt-csv.out - --from csv --to blt

@@ -1,0 +1,1 @@
+convert tests/elections/convert/meta.csv - --to json

@@ -1,0 +1,1 @@
+convert tests/elections/convert/rctab.cdf.json - --to blt

@@ -1,0 +1,1 @@
+convert tests/elections/convert/bad-rank.cdf.json - --to blt

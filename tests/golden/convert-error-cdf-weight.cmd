@@ -1,0 +1,1 @@
+convert tests/elections/convert/refused-cdf-weight.blt - --to cdf

@@ -1,0 +1,1 @@
+convert tests/elections/convert/refused-csv-name.blt - --to csv

@@ -1,0 +1,1 @@
+convert tests/elections/convert/bad-candidate.json - --to blt

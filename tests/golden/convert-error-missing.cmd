@@ -1,0 +1,1 @@
+convert tests/elections/convert/missing.json - --to blt

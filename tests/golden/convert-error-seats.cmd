@@ -1,0 +1,1 @@
+convert tests/elections/convert/no-seats.json - --to blt

@@ -1,0 +1,1 @@
+convert tests/golden/convert-blt-json.out - --from json --to blt

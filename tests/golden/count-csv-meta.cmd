@@ -1,0 +1,1 @@
+count --rules scottish tests/elections/convert/meta.csv

@@ -1,0 +1,1 @@
+count --rules meek --format html tests/elections/meek-example-1.blt

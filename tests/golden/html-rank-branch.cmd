@@ -1,0 +1,1 @@
+rank --rules scottish --format html examples/branch-committee.blt

@@ -1,0 +1,1 @@
+count --rules scottish --format html tests/elections/scottish-example.blt

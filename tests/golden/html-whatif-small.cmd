@@ -1,0 +1,1 @@
+whatif --rules scottish --format html tests/elections/whatif-small.blt

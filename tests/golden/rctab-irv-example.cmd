@@ -1,0 +1,1 @@
+count --rules irv --format rctab tests/elections/irv-example.blt

@@ -1,0 +1,1 @@
+count --rules scottish --format rctab tests/elections/scottish-example.blt

@@ -94,7 +94,8 @@ stv_status stv_election_parse_blt(const char *data, size_t len,
 /* Read a rank-column CSV: a header row, one row per ballot, one column per
 ** rank holding candidate names, and an optional column headed "weight".
 ** Candidates are numbered in order of first appearance unless the header
-** names them (see docs/formats.md).  seats must be given (>= 1). */
+** names them (see docs/formats.md).  seats >= 1 sets the seats; 0 takes
+** them from a '# hustings: seats=N' line, or leaves them unset. */
 stv_status stv_election_read_csv(const char *path, int seats,
                                  stv_election **out, stv_error *err);
 stv_status stv_election_parse_csv(const char *data, size_t len,

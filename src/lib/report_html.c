@@ -65,8 +65,7 @@ static const char css[] =
     "tr.won th{font-weight:700}"
     "figure{margin:1rem 0}figcaption{color:#595959;font-size:.9rem}"
     "svg{display:block;height:auto;max-width:none}"
-    "table.flows td:nth-child(2),table.flows td:nth-child(3){text-align:left;"
-    "white-space:normal}"
+    "td.who{text-align:left;white-space:normal;min-width:8rem}"
     "td.how,td.wrap{white-space:normal;text-align:left;min-width:12rem}"
     "td.diff{font-weight:700}"
     "article{border-left:3px solid #ccc;padding-left:.75rem}"
@@ -545,7 +544,7 @@ static int stage_flow_rows(page *p, int s, int64_t *acc) {
     if (first) {
       int k;
       stvi_buf_printf(b, "<td rowspan=\"%d\"><a href=\"#stage-%d\">%d</a>"
-                         "</td><td rowspan=\"%d\">",
+                         "</td><td class=\"who\" rowspan=\"%d\">",
                       rows, s + 1, s + 1, rows);
       for (k = 0; k < nf; k++)
         if (k == 0 || f[k].from != f[k - 1].from) {
@@ -556,7 +555,7 @@ static int stage_flow_rows(page *p, int s, int64_t *acc) {
       stvi_buf_puts(b, "</td>");
       first = 0;
     }
-    stvi_buf_puts(b, "<td>");
+    stvi_buf_puts(b, "<td class=\"who\">");
     node_name(b, r, i);
     stvi_buf_puts(b, "</td><td>");
     votes(b, r, acc[i]);

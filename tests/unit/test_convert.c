@@ -3,14 +3,16 @@
 ** '# hustings:' line of src/lib/csv.c, and src/cli/convert.c).
 **
 ** The main promise is that round trips lose nothing: every election in
-** tests/elections and examples (and every 100th Scottish file, when
-** ../shared/data is there) is written in each of BLT, CSV, hustings JSON
-** and CDF and read back, then taken A -> B -> A for every pair of formats,
-** and must come back the same canonical election (tests/fuzz/
-** fuzz_convert.h).  Then: what each format refuses, and that a refusal
-** writes nothing; the errors of both JSON readers, each with its place;
-** RCTab's own shape of CDF; the fuzz corpora; every allocation of the
-** library writer failed in turn.
+** tests/elections and examples is written in each of BLT, CSV, hustings
+** JSON and CDF and read back, then taken A -> B -> A for every pair of
+** formats, and must come back the same canonical election (tests/fuzz/
+** fuzz_convert.h); CDF is left out for the one file of 461,006 papers.
+** Every 250th Scottish file (../shared/data) goes through each format.
+** Then: what each format refuses, and that a refusal writes nothing; the
+** errors of both JSON readers, each with its place; RCTab's own shape of
+** CDF; the command (files written whole or not at all); the fuzz corpora;
+** every allocation of the library writer and the CSV reader failed in
+** turn.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,12 +218,22 @@ static int roundtrip_file(void *ud, const char *path) {
   return 0;
 }
 
-/* Every 250th Scottish file, when the data is on this machine (each
-** takes about 3 s through every pair of formats: CDF is one record per
-** paper). */
+/* Every 250th Scottish file, when the data is on this machine: written in
+** each format and read back (not every pair: their CDF files are some
+** 5 MB each, a record per paper). */
 static int sample_file(void *ud, const char *path) {
-  int *k = ud;
-  if ((*k)++ % 250 == 0) roundtrip_file(NULL, path);
+  int *k = ud, a;
+  stv_election *e = NULL;
+  if ((*k)++ % 250 != 0) return 0;
+  if (stv_election_read_blt(path, &e, NULL) != STV_OK) return 0;
+  for (a = F_BLT; a <= F_CDF; a++) {
+    stv_election *back = NULL;
+    assert_int_equal(fz_via(e, a, &back), STV_OK);
+    if (!fz_same(e, back, a == F_CDF))
+      fail_msg("%s: changed when written as %s", path, fmt_names[a]);
+    stv_election_free(back);
+  }
+  stv_election_free(e);
   return 0;
 }
 
@@ -237,8 +249,9 @@ static void test_roundtrip_files(void **state) {
   assert_int_equal(pairs + big_skipped, files * 16);
   assert_true(big_skipped <= 7); /* deputy-2020.blt alone */
   if (walk_files("../shared/data/scotland", ".blt", sample_file, &k) == 0)
-    print_message("round trips: %d files (%d Scottish), %d pairs, %d "
-                  "refused\n", files, (k + 249) / 250, pairs, refused);
+    print_message("round trips: %d files, %d pairs (%d through CDF "
+                  "skipped); %d Scottish files\n",
+                  files, pairs, big_skipped, (k + 249) / 250);
 }
 
 /* Rankings the files lack: chains of equals, a candidate ranked twice
@@ -394,7 +407,7 @@ static void test_sink_fails(void **state) {
   stv_election_free(e);
 }
 
-/* ---- the '# hustings:' line of CSV --------------------------------------- */
+/* ---- the '# hustings:' line of CSV ------------------------------------ */
 
 static stv_election *csv(const char *text, int seats, stv_status want,
                          long line, long col, const char *msg) {

@@ -373,9 +373,25 @@ static void put_mark(stvi_buf *b, const char *p, const char *id, int64_t x,
   stvi_buf_puts(b, "/>");
 }
 
+/* " Elected, in order: A (stage 1), B and C." for a chart's <desc>;
+** stages only when el_at (per candidate, -1 if none) is given. */
+static void elected_in_order(stvi_buf *b, const stv_result *r,
+                             const int *el_at) {
+  int i;
+  if (r->nelected <= 0) return;
+  stvi_buf_puts(b, " Elected, in order: ");
+  for (i = 0; i < r->nelected; i++) {
+    int c = r->elected[i] - 1;
+    if (c < 0 || c >= r->ncand) continue;
+    if (i) stvi_buf_puts(b, i == r->nelected - 1 ? " and " : ", ");
+    put_text(b, cand_name(r, c), strlen(cand_name(r, c)));
+    if (el_at && el_at[c] >= 0) stvi_buf_printf(b, " (stage %d)", el_at[c] + 1);
+  }
+  stvi_buf_puts(b, ".");
+}
+
 static void votes_desc(stvi_buf *b, const stv_result *r, const int *el_at,
                        int nshown) {
-  int s, i;
   int64_t q0 = r->stages[0].quota, q1 = r->stages[r->nstages - 1].quota;
   stvi_buf_printf(b, "Line chart of the votes of %d candidate%s at each of "
                      "%d stage%s",
@@ -392,18 +408,7 @@ static void votes_desc(stvi_buf *b, const stv_result *r, const int *el_at,
     stvi_buf_puts(b, ")");
   }
   stvi_buf_puts(b, ".");
-  if (r->nelected > 0) {
-    stvi_buf_puts(b, " Elected, in order: ");
-    for (i = 0; i < r->nelected; i++) {
-      int c = r->elected[i] - 1;
-      if (c < 0 || c >= r->ncand) continue;
-      if (i) stvi_buf_puts(b, i == r->nelected - 1 ? " and " : ", ");
-      put_text(b, cand_name(r, c), strlen(cand_name(r, c)));
-      s = el_at[c];
-      if (s >= 0) stvi_buf_printf(b, " (stage %d)", s + 1);
-    }
-    stvi_buf_puts(b, ".");
-  }
+  elected_in_order(b, r, el_at);
   stvi_buf_puts(b, " Elected candidates have coloured lines, each with its "
                    "own dash pattern and marker; the others are thin grey "
                    "lines, and the line of an excluded candidate ends with a "
@@ -964,7 +969,6 @@ static void put_hatched(stvi_buf *b, int64_t x, int64_t y, int64_t w,
 
 static void flows_desc(stvi_buf *b, const sankey *k) {
   const stv_result *r = k->r;
-  int i;
   stvi_buf_printf(b, "Flow diagram of the votes over %d stage%s", r->nstages,
                   r->nstages == 1 ? "" : "s");
   if (k->K != r->nstages)
@@ -976,16 +980,7 @@ static void flows_desc(stvi_buf *b, const sankey *k) {
                    "bands carry the votes a candidate keeps to the next "
                    "column, darker bands in the giver's colour the votes "
                    "transferred, hatched when they become non-transferable.");
-  if (r->nelected > 0) {
-    stvi_buf_puts(b, " Elected, in order: ");
-    for (i = 0; i < r->nelected; i++) {
-      int c = r->elected[i] - 1;
-      if (c < 0 || c >= r->ncand) continue;
-      if (i) stvi_buf_puts(b, i == r->nelected - 1 ? " and " : ", ");
-      put_text(b, cand_name(r, c), strlen(cand_name(r, c)));
-    }
-    stvi_buf_puts(b, ".");
-  }
+  elected_in_order(b, r, NULL);
 }
 
 /* The label text of a node; elected names bold with a tick when final. */

@@ -49,6 +49,10 @@ stv_status hus_cdf_write(const stv_election *e, stv_write_fn fn, void *ud,
 stv_status hus_read_all(const char *path, size_t max, char **data,
                         size_t *len, stv_error *err);
 
+/* Fills err (if not NULL) with the place and a printf-style reason. */
+void hus_set_err(stv_error *err, const char *file, long line, long col,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* The command: argv[0] is "convert".  Returns the exit status. */
 int hus_convert_main(int argc, char **argv);
 

@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/cli/cdf_write.c"
 #include "../../src/cli/convert.c"
+#include "../../src/cli/convert_read.c"
 
 /* A growable memory sink for the writers. */
 typedef struct fz_mem {

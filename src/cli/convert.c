@@ -84,8 +84,8 @@ stv_status hus_read_all(const char *path, size_t max, char **data,
   if (!is_stdin) fclose(fp);
   if (n > max) {
     free(buf);
-    hus_set_err(err, path, 0, 0, "%s: expected at most %zu MiB of JSON", path,
-            max >> 20);
+    hus_set_err(err, path, 0, 0, "%s: expected at most %zu MiB", path,
+                max >> 20);
     return STV_ELIMIT;
   }
   *data = buf;

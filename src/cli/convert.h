@@ -45,7 +45,8 @@ stv_status hus_cdf_write(const stv_election *e, stv_write_fn fn, void *ud,
                          stv_error *err);
 
 /* Reads a whole file (path "-": standard input) of at most max bytes into
-** a new buffer (free() it). */
+** a new buffer (free() it); the convert readers and count's hashing of
+** standard input share it. */
 stv_status hus_read_all(const char *path, size_t max, char **data,
                         size_t *len, stv_error *err);
 

@@ -206,36 +206,8 @@ static int exit_for(stv_status st) {
 
 enum { MODE_COUNT = 0, MODE_WHATIF, MODE_RANK };
 
-/* Standard input, whole, for hashing before parsing; NULL if it cannot be
-** read (errno set). */
+/* Standard input is read whole (up to this much) to hash it before parsing. */
 #define MAX_STDIN ((size_t)1 << 32)
-static char *slurp_stdin(size_t *len) {
-  size_t cap = 1 << 16, n = 0, got;
-  char *buf = malloc(cap), *t;
-  while (buf && (got = fread(buf + n, 1, cap - n, stdin)) > 0) {
-    n += got;
-    if (n == cap) {
-      if (cap >= MAX_STDIN) {
-        free(buf);
-        errno = EFBIG;
-        return NULL;
-      }
-      if (!(t = realloc(buf, cap * 2))) {
-        free(buf);
-        return NULL;
-      }
-      buf = t;
-      cap *= 2;
-    }
-  }
-  if (buf && ferror(stdin)) {
-    free(buf);
-    errno = EIO;
-    return NULL;
-  }
-  *len = n;
-  return buf;
-}
 
 static const char *base_name(const char *path) {
   const char *s = strrchr(path, '/');
@@ -253,13 +225,9 @@ static stv_status read_election(const char *path, const char *input,
   stv_status st;
   if (hash && strcmp(path, "-") == 0) {
     size_t len = 0;
-    char *data = slurp_stdin(&len);
-    if (!data) {
-      snprintf(err->file, sizeof(err->file), "-");
-      snprintf(err->msg, sizeof(err->msg), "-: cannot read standard input: "
-               "%s", strerror(errno));
-      return STV_EIO;
-    }
+    char *data = NULL;
+    if ((st = hus_read_all("-", MAX_STDIN, &data, &len, err)) != STV_OK)
+      return st;
     hus_sha256_mem(data, len, hex);
     st = csv ? stv_election_parse_csv(data, len, "-", seats, e, err)
              : stv_election_parse_blt(data, len, "-", e, err);

@@ -143,3 +143,38 @@ done:
   *nout = k;
   return STV_OK;
 }
+
+void stvi_event_stages(const stv_result *r, int *el_at, int *ex_at) {
+  int s, i;
+  for (i = 0; i < r->ncand; i++) el_at[i] = ex_at[i] = -1;
+  for (s = 0; s < r->nstages; s++)
+    for (i = 0; i < r->stages[s].nevents; i++) {
+      const stvi_event *ev = &r->stages[s].events[i];
+      if (ev->cand < 0 || ev->cand >= r->ncand) continue;
+      if (ev->type == STVI_EV_ELECTED && el_at[ev->cand] < 0)
+        el_at[ev->cand] = s;
+      if (ev->type == STVI_EV_EXCLUDED && ex_at[ev->cand] < 0)
+        ex_at[ev->cand] = s;
+    }
+}
+
+int stvi_stage_has_subject(const stvi_stage *st, int c) {
+  int j;
+  for (j = 0; j < st->nsubjects; j++)
+    if (st->subjects[j] == c) return 1;
+  return 0;
+}
+
+int stvi_stage_continues(const stv_result *r, int s) {
+  const stvi_stage *a, *b;
+  int j;
+  if (s < 1 || s >= r->nstages) return 0;
+  a = &r->stages[s - 1];
+  b = &r->stages[s];
+  if (b->kind == STVI_STAGE_FIRST || a->kind != b->kind ||
+      a->nsubjects != b->nsubjects || b->nsubjects == 0)
+    return 0;
+  for (j = 0; j < a->nsubjects; j++)
+    if (!stvi_stage_has_subject(b, a->subjects[j])) return 0;
+  return 1;
+}

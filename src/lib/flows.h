@@ -11,6 +11,10 @@
 ** decimal, so that every donor's pieces add up to what it gave and every
 ** receiver's to what it got; those flows are marked estimated.
 **
+** The two helpers at the end read the record the same way for every
+** writer: when each candidate was elected or excluded, and which stages
+** carry on one action.
+**
 ** Ownership: stvi_stage_flows() allocates *out; the caller frees it with
 ** stvi_free().
 */
@@ -36,5 +40,19 @@ typedef struct stvi_flow {
 ** which would be a bug in the rule that recorded it. */
 stv_status stvi_stage_flows(const stv_result *r, int s, stvi_flow **out,
                             int *nout);
+
+/* Where each candidate was elected and excluded: the stage (0-based) of
+** its first ELECTED and first EXCLUDED event, or -1.  el_at and ex_at hold
+** r->ncand entries. */
+void stvi_event_stages(const stv_result *r, int *el_at, int *ex_at);
+
+/* Whether candidate c (0-based) is a subject of stage st. */
+int stvi_stage_has_subject(const stvi_stage *st, int c);
+
+/* Whether stage s (s >= 1) carries on the action of stage s - 1: the same
+** kind (not the first stage) on the same candidates, as ERS97 moves one
+** exclusion's parcels a transfer value per stage.  The Sankey's columns
+** and the RCTab rounds group stages this way. */
+int stvi_stage_continues(const stv_result *r, int s);
 
 #endif

@@ -886,19 +886,8 @@ stv_status stvi_write_html(const stv_result *r, stv_write_fn fn, void *ud) {
   for (s = 0; st == STV_OK && s < r->nstages; s++)
     st = stvi_stage_flows(r, s, &p.flows[s], &p.nflows[s]);
   if (st == STV_OK) {
-    for (i = 0; i < r->ncand; i++) {
-      p.el_stage[i] = p.ex_stage[i] = -1;
-      standing += r->status[i] != STVI_WITHDRAWN;
-    }
-    for (s = 0; s < r->nstages; s++)
-      for (i = 0; i < r->stages[s].nevents; i++) {
-        const stvi_event *ev = &r->stages[s].events[i];
-        if (ev->cand < 0 || ev->cand >= r->ncand) continue;
-        if (ev->type == STVI_EV_ELECTED && p.el_stage[ev->cand] < 0)
-          p.el_stage[ev->cand] = s;
-        if (ev->type == STVI_EV_EXCLUDED && p.ex_stage[ev->cand] < 0)
-          p.ex_stage[ev->cand] = s;
-      }
+    for (i = 0; i < r->ncand; i++) standing += r->status[i] != STVI_WITHDRAWN;
+    stvi_event_stages(r, p.el_stage, p.ex_stage);
     stvi_html_open(&b, r->title, "result");
     stvi_buf_printf(&b, "<p class=\"lede\">%d seat%s, %d candidate%s, ",
                     r->seats, r->seats == 1 ? "" : "s", standing,

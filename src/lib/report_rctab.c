@@ -59,29 +59,6 @@ typedef struct rctab {
   char **label;   /* per candidate: its unique name in the JSON */
 } rctab;
 
-static int is_subject(const stvi_stage *st, int c) {
-  int j;
-  for (j = 0; j < st->nsubjects; j++)
-    if (st->subjects[j] == c) return 1;
-  return 0;
-}
-
-static int same_subjects(const stvi_stage *a, const stvi_stage *b) {
-  int j;
-  if (a->nsubjects != b->nsubjects || a->nsubjects == 0) return 0;
-  for (j = 0; j < a->nsubjects; j++)
-    if (!is_subject(b, a->subjects[j])) return 0;
-  return 1;
-}
-
-/* Stage s continues the round of stage s-1: the next parcel of the same
-** exclusion, or more of the same action on the same candidates. */
-static int continues(const stv_result *r, int s) {
-  const stvi_stage *a = &r->stages[s - 1], *b = &r->stages[s];
-  return s >= 2 && a->kind == b->kind && b->kind != STVI_STAGE_FIRST &&
-         same_subjects(a, b);
-}
-
 /* The first stage at or after `from` in which c's votes move: c loses
 ** votes, or c is the subject of a stage of kind `kind` (a surplus or an
 ** exclusion that moves nothing still happens).  -1 if none. */
@@ -90,7 +67,7 @@ static int first_move(const stv_result *r, int c, int from, int kind) {
   for (s = from < 1 ? 1 : from; s < r->nstages; s++) {
     const stvi_stage *st = &r->stages[s];
     if (st->transfers[c] < 0) return s;
-    if (st->kind == kind && is_subject(st, c)) return s;
+    if (st->kind == kind && stvi_stage_has_subject(st, c)) return s;
   }
   return -1;
 }
@@ -434,22 +411,20 @@ stv_status stvi_write_rctab(const stv_result *r, stv_write_fn fn, void *ud) {
     goto done;
   }
   for (s = 0; s < S; s++) {
-    if (s > 0 && !continues(r, s)) t.nrounds++;
+    if (s > 0 && !stvi_stage_continues(r, s)) t.nrounds++;
     t.round_of[s] = t.nrounds;
     t.last[t.nrounds] = s;
   }
   t.nrounds++;
-  for (c = 0; c < n; c++) el_stage[c] = ex_stage[c] = -1;
+  stvi_event_stages(r, el_stage, ex_stage);
+  /* the excluded in event order (a candidate is excluded once: the rules
+  ** record one EXCLUDED event each) */
   for (s = 0; s < S; s++)
     for (j = 0; j < r->stages[s].nevents; j++) {
       const stvi_event *ev = &r->stages[s].events[j];
-      if (ev->cand < 0 || ev->cand >= n) continue;
-      if (ev->type == STVI_EV_ELECTED && el_stage[ev->cand] < 0)
-        el_stage[ev->cand] = s;
-      if (ev->type == STVI_EV_EXCLUDED && ex_stage[ev->cand] < 0) {
-        ex_stage[ev->cand] = s;
+      if (ev->type == STVI_EV_EXCLUDED && ev->cand >= 0 && ev->cand < n &&
+          ex_stage[ev->cand] == s)
         t.elim_order[t.nelim++] = ev->cand;
-      }
     }
   place_actions(&t, el_stage, ex_stage);
   if ((st = make_labels(&t))) goto done;

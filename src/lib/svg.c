@@ -205,21 +205,6 @@ static void open_svg(stvi_buf *b, const char *p, int64_t w, int64_t h) {
                   (long long)(wu * 4 / 5), (long long)(wu * 5 / 4));
 }
 
-/* Where each candidate was elected and excluded (0-based stage, -1). */
-static void event_stages(const stv_result *r, int *el_at, int *ex_at) {
-  int s, i;
-  for (i = 0; i < r->ncand; i++) el_at[i] = ex_at[i] = -1;
-  for (s = 0; s < r->nstages; s++)
-    for (i = 0; i < r->stages[s].nevents; i++) {
-      const stvi_event *ev = &r->stages[s].events[i];
-      if (ev->cand < 0 || ev->cand >= r->ncand) continue;
-      if (ev->type == STVI_EV_ELECTED && el_at[ev->cand] < 0)
-        el_at[ev->cand] = s;
-      if (ev->type == STVI_EV_EXCLUDED && ex_at[ev->cand] < 0)
-        ex_at[ev->cand] = s;
-    }
-}
-
 /* Position in the order of election (0-based) per candidate, or -1. */
 static void elected_index(const stv_result *r, int *ei) {
   int i;
@@ -574,7 +559,7 @@ stv_status stvi_svg_votes(stvi_buf *b, const stv_result *r, const char *p) {
     stvi_free(el_at), stvi_free(ex_at), stvi_free(ei), stvi_free(lab);
     return STV_ENOMEM;
   }
-  event_stages(r, el_at, ex_at);
+  stvi_event_stages(r, el_at, ex_at);
   elected_index(r, ei);
 
   /* the scale: the largest total or quota, up to a round step */
@@ -744,19 +729,6 @@ static int sk_val(const sankey *k, int j, int node) {
   return k->base[(size_t)j * (size_t)k->N + (size_t)node] >= 0;
 }
 
-/* A stage continues the previous one's column when it does the same thing
-** to the same candidates (ERS97 moves an exclusion's parcels one transfer
-** value per stage). */
-static int same_run(const stvi_stage *a, const stvi_stage *b) {
-  int i;
-  if (b->kind == STVI_STAGE_FIRST || a->kind != b->kind ||
-      a->nsubjects != b->nsubjects || b->nsubjects == 0)
-    return 0;
-  for (i = 0; i < b->nsubjects; i++)
-    if (a->subjects[i] != b->subjects[i]) return 0;
-  return 1;
-}
-
 typedef struct okey {
   int64_t v;
   int c;
@@ -813,7 +785,7 @@ static int sk_layout(sankey *k) {
   const stv_result *r = k->r;
   int s, j = 0, i, kmax = 1;
   for (s = 0; s < r->nstages; s++) {
-    if (s > 0 && same_run(&r->stages[s - 1], &r->stages[s])) {
+    if (stvi_stage_continues(r, s)) {
       k->cend[j - 1] = s;
       continue;
     }
@@ -1152,10 +1124,8 @@ static stv_status sk_transfers(stvi_buf *b, const sankey *k, int j,
     const stvi_flow *g = &f[fk[i].i];
     const stvi_stage *sj = &r->stages[k->cfirst[j]];
     int64_t stay, all;
-    int t, subj = 0;
     if (g->from >= k->n || (i && f[fk[i - 1].i].from == g->from)) continue;
-    for (t = 0; t < sj->nsubjects; t++) subj |= sj->subjects[t] == g->from;
-    if (!subj) continue;
+    if (!stvi_stage_has_subject(sj, g->from)) continue;
     all = node_val(r, k->cend[j - 1], g->from);
     stay = node_val(r, k->cend[j], g->from);
     if (stay > all) stay = all;

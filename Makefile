@@ -1,8 +1,9 @@
 # hustings: GNU Make with pkg-config.  See README.md.
 #
 #   make            build build/hustings (and build/libstv.a)
-#   make run        install missing Debian packages (as root), build, and
-#                   count the bundled example election
+#   make run        install missing Debian packages (as root), build, count
+#                   the bundled example election, then serve the election
+#                   service on 127.0.0.1:8080 with a demo database
 #   make check      build and run every test, then again under ASan+UBSan;
 #                   the last line is "N passed, N failed"
 #   make bench      benchmarks (not tests): speed and memory on large files
@@ -16,6 +17,7 @@ CC        ?= cc
 BUILD     ?= build
 SAN       ?=
 PKGS      := pkg-config libcmocka-dev libgmp-dev libjansson-dev libsodium-dev \
+             libmicrohttpd-dev libsqlite3-dev sqlite3 libcmark-dev tzdata \
              libxml2-utils
 FUZZPKGS  := clang libclang-rt-14-dev
 BROWSERPKGS := chromium
@@ -39,15 +41,21 @@ endif
 
 LIB_SRC   := $(sort $(wildcard src/lib/*.c))
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+WEB_SRC   := $(sort $(wildcard src/web/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+WEBT_SRC  := $(sort $(wildcard tests/web/test_*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+WEB_OBJ   := $(WEB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/static_files.o
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+WEBT_BIN  := $(WEBT_SRC:tests/web/%.c=$(BUILD)/tests/%)
 TOOL_BIN  := $(BUILD)/tests/real_check $(BUILD)/tests/load_all
 LIBSTV    := $(BUILD)/libstv.a
+LIBWEB    := $(BUILD)/libweb.a
+STATIC    := $(sort $(wildcard src/web/static/*))
 
 .PHONY: all run check test deps need lint bench fuzz clean build-tests
-.PHONY: browser-deps browser-test
+.PHONY: browser-deps browser-test FORCE
 .SECONDARY:
 all: $(BUILD)/hustings
 
@@ -65,9 +73,71 @@ JANSSON   := $(shell pkg-config --libs jansson 2>/dev/null)
 SODIUM    := $(shell pkg-config --libs libsodium 2>/dev/null)
 $(BUILD)/src/cli/%.o: ALLCFLAGS += $(shell pkg-config --cflags jansson libsodium 2>/dev/null)
 
-$(BUILD)/hustings: $(CLI_OBJ) $(LIBSTV)
+# The web service (src/web/) sees only include/stv.h of the library: its
+# flags leave out -Isrc/lib, so a private include fails to compile.
+WEBPC     := libmicrohttpd sqlite3 libcmark libsodium jansson
+WEBCFLAGS  = $(filter-out -Isrc/lib,$(ALLCFLAGS)) -Isrc/web \
+             $(shell pkg-config --cflags $(WEBPC) 2>/dev/null)
+WEBLIBS   := $(shell pkg-config --libs $(WEBPC) 2>/dev/null) -lpthread
+
+$(BUILD)/src/web/%.o: src/web/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	@$(CC) $(WEBCFLAGS) -c $< -o $@
+
+# style.css and the scripts, embedded in the binary by a small generator
+$(BUILD)/tools/embed: src/web/tools/embed.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	@$(CC) $(ALLCFLAGS) -o $@ $<
+
+# the list of files is a prerequisite too, so adding one regenerates
+$(BUILD)/gen/static.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(STATIC)' | cmp -s - $@ || echo '$(STATIC)' > $@
+
+$(BUILD)/gen/static_files.c: $(BUILD)/tools/embed $(STATIC) $(BUILD)/gen/static.list
+	@mkdir -p $(dir $@)
+	@echo "  GEN   $@"
+	@$(BUILD)/tools/embed $(STATIC) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/static_files.o: $(BUILD)/gen/static_files.c
+	@echo "  CC    $@"
+	@$(CC) $(WEBCFLAGS) -c $< -o $@
+
+$(LIBWEB): $(WEB_OBJ)
+	@rm -f $@
+	@echo "  AR    $@"
+	@ar rcs $@ $^
+
+$(BUILD)/src/cli/main.o: ALLCFLAGS += -Isrc/web
+
+$(BUILD)/hustings: $(CLI_OBJ) $(LIBWEB) $(LIBSTV)
 	@echo "  LD    $@"
-	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBSTV) $(LDLIBS_LIB) $(JANSSON) $(SODIUM)
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBWEB) $(LIBSTV) $(LDLIBS_LIB) \
+	  $(JANSSON) $(SODIUM) $(WEBLIBS)
+
+$(BUILD)/tests/test_web_%: $(BUILD)/tests/unit/test_web_%.o $(LIBWEB) $(LIBSTV)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS) -o $@ $< $(LIBWEB) $(LIBSTV) $(LDLIBS_LIB) $(WEBLIBS) \
+	  $(shell pkg-config --libs cmocka)
+
+$(BUILD)/tests/unit/test_web_%.o: ALLCFLAGS += -Isrc/web $(shell pkg-config --cflags $(WEBPC) 2>/dev/null)
+
+# Integration tests: the real server on a loopback port, driven over HTTP
+# by tests/web/client.c.
+$(BUILD)/tests/web/%.o: tests/web/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	@$(CC) $(WEBCFLAGS) $(shell pkg-config --cflags cmocka) -Itests/web -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/web/test_%.o $(BUILD)/tests/web/client.o \
+    $(LIBWEB) $(LIBSTV)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/tests/web/client.o $(LIBWEB) $(LIBSTV) \
+	  $(LDLIBS_LIB) $(WEBLIBS) $(shell pkg-config --libs cmocka)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIBSTV)
 	@mkdir -p $(dir $@)
@@ -100,11 +170,20 @@ need:
 	    echo "  sudo apt-get install -y$$missing"; exit 1; \
 	  fi; fi
 
+# make run: count the bundled example, then serve the election service on
+# 127.0.0.1:8080 with a demo database (invented names) built on first use.
+# make run DB=FILE serves another file; make run DEMO=0 starts empty.
+DB       ?= $(BUILD)/demo.db
+DEMO     ?= 1
+LISTEN   ?= 127.0.0.1:8080
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/hustings count examples/branch-committee.blt
+	@if [ "$(DEMO)" = 1 ] && [ ! -e "$(DB)" ]; then \
+	  $(BUILD)/hustings demo --db "$(DB)" || exit 1; fi
+	exec $(BUILD)/hustings serve --db "$(DB)" --listen $(LISTEN)
 
-build-tests: $(BUILD)/hustings $(UNIT_BIN) $(TOOL_BIN)
+build-tests: $(BUILD)/hustings $(UNIT_BIN) $(WEBT_BIN) $(TOOL_BIN)
 
 # Every test, plain and then under ASan+UBSan; tests/run.sh prints the
 # closing "N passed, N failed" line and fails if any test failed.

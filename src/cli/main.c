@@ -8,6 +8,10 @@
 **   hustings convert [OPTIONS] IN OUT  ballots between BLT, CSV, hustings
 **                                    ballots JSON and CDF (convert.c)
 **   hustings rules                   list the rule sets
+**   hustings serve [OPTIONS]         the election service (src/web/)
+**   hustings demo --db FILE          a demo database with invented names
+**   hustings audit-verify --db FILE  check the audit log's hash chain
+**   hustings admin-link --db FILE    a new first-administrator link
 **   hustings --help | --version
 **
 ** Exit statuses (also in --help and the README):
@@ -28,6 +32,7 @@
 #include "hash.h"
 #include "convert.h"
 #include "previous.h"
+#include "service.h"
 #include "stv.h"
 
 #define EXIT_COUNT 1
@@ -41,6 +46,10 @@ static const char usage_text[] =
     "       hustings rank [OPTIONS] FILE\n"
     "       hustings convert [--from F] [--to F] [--seats N] IN OUT\n"
     "       hustings rules\n"
+    "       hustings serve [--db FILE] [--listen ADDR:PORT] [--base-url URL]\n"
+    "       hustings demo --db FILE\n"
+    "       hustings audit-verify --db FILE\n"
+    "       hustings admin-link --db FILE [--base-url URL]\n"
     "       hustings --help | --version\n"
     "\n"
     "Counts the ballots in FILE (BLT, or rank-column CSV when the name ends\n"
@@ -520,5 +529,11 @@ int main(int argc, char **argv) {
     return cmd_count(argc - 1, argv + 1, MODE_RANK);
   if (strcmp(argv[1], "convert") == 0)
     return hus_convert_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "serve") == 0) return web_serve_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "demo") == 0) return web_demo_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "audit-verify") == 0)
+    return web_audit_verify_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "admin-link") == 0)
+    return web_admin_link_main(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", argv[1]);
 }

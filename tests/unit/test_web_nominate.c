@@ -1,0 +1,591 @@
+/*
+** test_web_nominate.c: the candidates' side of nominations
+** (src/web/svc_nominate.c) on a fresh database per test: the email
+** check, the form validator (every field error, the word limit at and
+** past the limit, CRLF and trimming), and the actions' checks made
+** inside their transactions: a nomination submitted with an election
+** read while it was open is refused once the database says closed, edits
+** of a decided nomination, withdrawal, and branch support (idempotent,
+** ineligible ids ignored, phase).  Refused actions must leave the rows
+** and the audit head alone; accepted ones write their audit row, and the
+** chain verifies at the end of every test.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "http.h"
+#include "svc.h"
+#include "svc_nominate.h"
+#include "web.h"
+
+#define NOW INT64_C(1800000000) /* 2027-01-15T08:00:00Z */
+
+typedef struct fix {
+  char dir[64];
+  char path[128];
+  char branch[2][TOKEN_LEN + 1];
+} fix;
+
+static void exec_ok(const char *sql) {
+  char *msg = NULL;
+  int rc = sqlite3_exec(db_get(), sql, NULL, NULL, &msg);
+  if (rc != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+static int64_t q1(const char *sql) {
+  sqlite3_stmt *st = NULL;
+  int64_t v = -1;
+  if (sqlite3_prepare_v2(db_get(), sql, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+static void qs(const char *sql, char *out, size_t cap) {
+  sqlite3_stmt *st = NULL;
+  out[0] = 0;
+  if (sqlite3_prepare_v2(db_get(), sql, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+}
+
+static int setup(void **state) {
+  fix *f = calloc(1, sizeof(*f));
+  char err[256];
+  int i;
+  if (!f) return -1;
+  snprintf(f->dir, sizeof(f->dir), "/tmp/hus-nominate-XXXXXX");
+  if (!mkdtemp(f->dir)) return -1;
+  snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+  if (db_init(f->path, err, sizeof(err)) != WEB_OK ||
+      auth_load_key(f->path, err, sizeof(err)) != WEB_OK) {
+    fprintf(stderr, "setup: %s\n", err);
+    return -1;
+  }
+  snprintf(web_cfg.base_url, sizeof web_cfg.base_url, "https://vote.test");
+  exec_ok("INSERT INTO orgs (id, slug, name, tz) VALUES (1, 'nsn', "
+          "'Northfield', 'Europe/London');"
+          "INSERT INTO admins (id, email, name, pw_hash, created_at) VALUES "
+          "(1, 'a@example.org', 'A', 'x', 0);"
+          "INSERT INTO elections (id, org_id, slug, title, tz, phase, "
+          "word_limit, declaration_md, created_at) VALUES (1, 1, 'e', "
+          "'Steering', 'Europe/London', 'nominations', 10, 'I agree.', 0);"
+          "INSERT INTO timetable VALUES (1, 'nominations_close', "
+          "1800086400, '2027-01-16T08:00', 0);"
+          "INSERT INTO contests (id, election_id, slug, title, position, "
+          "seats, rules, threshold, threshold_kind) VALUES (1, 1, 'general', "
+          "'General', 1, 3, 'scottish', 2, 'branch'), (2, 1, 'other', "
+          "'Other', 2, 1, 'irv', 0, NULL);"
+          "INSERT INTO categories (id, election_id, slug, label) VALUES "
+          "(1, 1, 'woman', 'Woman'), (2, 1, 'bame', 'BAME');"
+          "INSERT INTO questions (id, election_id, position, text, short, "
+          "allow_comment) VALUES (7, 1, 1, 'First?', 'One', 1), "
+          "(9, 1, 2, 'Second?', 'Two', 0);");
+  for (i = 0; i < 2; i++) {
+    unsigned char h[32];
+    sqlite3_stmt *st = NULL;
+    auth_token_new(NULL, f->branch[i], sizeof f->branch[i]);
+    auth_token_hash(f->branch[i], h);
+    if (sqlite3_prepare_v2(db_get(), "INSERT INTO branches (election_id, "
+                           "name, link_hash) VALUES (1, ?1, ?2)", -1, &st,
+                           NULL) != SQLITE_OK)
+      return -1;
+    sqlite3_bind_text(st, 1, i ? "Riverside" : "Eastfield", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, h, 32, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return -1;
+    sqlite3_finalize(st);
+  }
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fix *f = *state;
+  static const char *const sfx[] = {"", "-wal", "-shm", ".key"};
+  char p[160];
+  int64_t n = 0, bad = 0;
+  char head[65];
+  size_t i;
+  /* every test leaves a whole audit chain */
+  assert_int_equal(audit_verify(db_get(), &n, head, &bad), WEB_OK);
+  db_close_thread();
+  for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+    snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
+    unlink(p);
+  }
+  rmdir(f->dir);
+  free(f);
+  return 0;
+}
+
+/* Rows of every table an action here may write, and the audit head. */
+static int64_t rows(void) {
+  return q1("SELECT (SELECT count(*) FROM nominations) + (SELECT count(*) "
+            "FROM statements) + (SELECT count(*) FROM answers) + (SELECT "
+            "count(*) FROM nomination_categories) + (SELECT count(*) FROM "
+            "supporters WHERE revoked_at IS NULL) + (SELECT count(*) FROM "
+            "withdrawals) + (SELECT count(*) FROM outbox) + 1000000 * "
+            "(SELECT coalesce(max(seq), 0) FROM audit)");
+}
+
+/* The election and the general contest's spec. */
+static void load(svc_election *e, svc_nom_spec *s) {
+  assert_int_equal(svc_election_get(db_get(), "e", e), WEB_OK);
+  assert_int_equal(svc_nom_spec_get(db_get(), e->id, "general", s), WEB_OK);
+}
+
+/* An input from a urlencoded body. */
+static void input(const svc_nom_spec *s, const char *body, svc_nom_input *in) {
+  form f;
+  assert_int_equal(form_parse(&f, body, strlen(body)), WEB_OK);
+  assert_int_equal(svc_nom_input_from_form(&f, s, in), WEB_OK);
+  form_free(&f);
+}
+
+#define GOOD                                                                 \
+  "name=+Ada+Brennan+&email=ada%40example.org&statement=Five+words+in+"     \
+  "this+statement.&answers.7=yes&comments.7=Sure&answers.9=no&"             \
+  "categories=woman&declaration=yes"
+
+/* ------------------------------------------------------------- checks */
+
+static void test_email(void **state) {
+  static const struct {
+    const char *s;
+    int ok;
+  } v[] = {
+      {"ada@example.org", 1},
+      {"a.b+c@mail.example.co.uk", 1},
+      {"x@bücher.example", 1},
+      {"ada@example", 0},
+      {"ada@", 0},
+      {"@example.org", 0},
+      {"ada@@example.org", 0},
+      {"a@b@example.org", 0},
+      {"ada brennan@example.org", 0},
+      {"ada@example..org", 0},
+      {"ada@.example.org", 0},
+      {"ada@example.org.", 0},
+      {"ada@-example.org", 0},
+      {"ada@example-.org", 0},
+      {"<ada@example.org>", 0},
+      {"ada@exa_mple.org", 0},
+      {"", 0},
+  };
+  char big[300];
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof v / sizeof v[0]; i++)
+    if (svc_email_valid(v[i].s, strlen(v[i].s)) != v[i].ok)
+      fail_msg("%s: expected %d", v[i].s, v[i].ok);
+  /* 65-byte local part, 255-byte address */
+  memset(big, 'a', 65);
+  snprintf(big + 65, sizeof big - 65, "@example.org");
+  assert_false(svc_email_valid(big, strlen(big)));
+  memset(big, 'a', 64);
+  snprintf(big + 64, sizeof big - 64, "@example.org");
+  assert_true(svc_email_valid(big, strlen(big)));
+  /* the length is the caller's: an embedded NUL is not accepted */
+  assert_false(svc_email_valid("ada@example.org\0x", 17));
+}
+
+static void test_validate(void **state) {
+  static const struct {
+    const char *body, *field, *code;
+  } v[] = {
+      {"email=ada%40example.org&statement=x+y&answers.7=yes&answers.9=no&"
+       "declaration=yes", "name", "required"},
+      {"name=%C3%28&email=ada%40example.org&statement=x+y&answers.7=yes&"
+       "answers.9=no&declaration=yes", "name", "bad_utf8"},
+      {"name=A%00B&email=ada%40example.org&statement=x+y&answers.7=yes&"
+       "answers.9=no&declaration=yes", "name", "control"},
+      {"name=A&email=ada&statement=x+y&answers.7=yes&answers.9=no&"
+       "declaration=yes", "email", "bad_email"},
+      {"name=A&email=&statement=x+y&answers.7=yes&answers.9=no&"
+       "declaration=yes", "email", "required"},
+      {"name=A&email=ada%40example.org&statement=-+*+%23&answers.7=yes&"
+       "answers.9=no&declaration=yes", "statement", "required"},
+      {"name=A&email=ada%40example.org&statement=1+2+3+4+5+6+7+8+9+10+11&"
+       "answers.7=yes&answers.9=no&declaration=yes", "statement",
+       "too_many_words"},
+      {"name=A&email=ada%40example.org&statement=x&answers.9=no&"
+       "declaration=yes", "answers.7", "required"},
+      {"name=A&email=ada%40example.org&statement=x&answers.7=perhaps&"
+       "answers.9=no&declaration=yes", "answers.7", "invalid"},
+      {"name=A&email=ada%40example.org&statement=x&answers.7=yes&"
+       "answers.9=no&comments.9=why&declaration=yes", "comments.9",
+       "not_allowed"},
+      {"name=A&email=ada%40example.org&statement=x&answers.7=yes&"
+       "answers.9=no&categories=martian&declaration=yes", "categories",
+       "invalid"},
+      {"name=A&email=ada%40example.org&statement=x&answers.7=yes&"
+       "answers.9=no", "declaration", "required"},
+      {"name=A&email=ada%40example.org&statement=x&answers.7=yes&"
+       "answers.9=no&declaration=no", "declaration", "required"},
+  };
+  svc_election e;
+  svc_nom_spec s;
+  svc_nom_input in;
+  verr er;
+  size_t i;
+  (void)state;
+  load(&e, &s);
+  for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+    input(&s, v[i].body, &in);
+    assert_int_equal(svc_nom_validate(&e, &s, &in, &er), WEB_EINVALID);
+    if (er.n != 1 || strcmp(er.e[0].field, v[i].field) ||
+        strcmp(er.e[0].code, v[i].code))
+      fail_msg("case %zu: got %zu errors, first %s/%s", i, er.n,
+               er.n ? er.e[0].field : "-", er.n ? er.e[0].code : "-");
+    svc_nom_input_free(&in);
+  }
+  /* a good one: trimmed name, word count; exactly the limit is fine */
+  input(&s, GOOD, &in);
+  assert_int_equal(svc_nom_validate(&e, &s, &in, &er), WEB_OK);
+  assert_int_equal(er.n, 0);
+  assert_string_equal(in.name, "Ada Brennan");
+  assert_int_equal(in.words, 5);
+  assert_int_equal(in.cat_on[0] + in.cat_on[1], 1);
+  svc_nom_input_free(&in);
+  input(&s, "name=A&email=ada%40example.org&statement=1+2+3+4+5+6+7+8+9+10&"
+            "answers.7=yes&answers.9=no&declaration=yes", &in);
+  assert_int_equal(svc_nom_validate(&e, &s, &in, &er), WEB_OK);
+  assert_int_equal(in.words, 10);
+  svc_nom_input_free(&in);
+  /* several errors at once, all reported */
+  input(&s, "", &in);
+  assert_int_equal(svc_nom_validate(&e, &s, &in, &er), WEB_EINVALID);
+  assert_int_equal(er.n, 6); /* name, email, statement, 2 answers, decl */
+  svc_nom_input_free(&in);
+  /* no declaration text: nothing to agree to */
+  free(e.declaration_md);
+  e.declaration_md = strdup(" \n");
+  input(&s, "name=A&email=ada%40example.org&statement=x&answers.7=yes&"
+            "answers.9=no", &in);
+  assert_int_equal(svc_nom_validate(&e, &s, &in, &er), WEB_OK);
+  svc_nom_input_free(&in);
+  svc_nom_spec_free(&s);
+  svc_election_free(&e);
+}
+
+/* -------------------------------------------------------------- actions */
+
+static void test_submit(void **state) {
+  svc_election e;
+  svc_nom_spec s;
+  svc_nom_input in;
+  svc_nomination n;
+  char tok[TOKEN_LEN + 1], buf[512];
+  int64_t id = 0, before = rows();
+  verr er;
+  (void)state;
+  load(&e, &s);
+  input(&s, "name=Ada&email=ada%40example.org&statement=line+one%0D%0Aline+"
+            "two&answers.7=no&comments.7=Only%0D%0Aif&answers.9=yes&"
+            "categories=bame&categories=woman&declaration=yes", &in);
+  assert_int_equal(svc_nomination_submit(&e, &s, &in, NOW, &er, &id, tok),
+                   WEB_OK);
+  assert_true(id > 0);
+  assert_int_equal(strlen(tok), TOKEN_LEN);
+  assert_int_equal(rows(), before + 1000000 + 1 + 1 + 2 + 2 + 1);
+  /* CR LF became LF; the rendering and renderer are stored */
+  qs("SELECT markdown || '|' || words || '|' || html FROM statements", buf,
+     sizeof buf);
+  assert_string_equal(buf, "line one\nline two|4|<p>line one\nline two</p>\n");
+  qs("SELECT comment FROM answers WHERE question_id = 7", buf, sizeof buf);
+  assert_string_equal(buf, "Only\nif");
+  /* the token finds it; another does not */
+  assert_int_equal(svc_nomination_by_token(db_get(), tok, &n), WEB_OK);
+  assert_int_equal(n.id, id);
+  assert_int_equal(n.status, NOM_SUBMITTED);
+  assert_string_equal(n.email, "ada@example.org");
+  assert_int_equal(n.words, 4);
+  svc_nomination_free(&n);
+  tok[0] = tok[0] == 'A' ? 'B' : 'A';
+  assert_int_equal(svc_nomination_by_token(db_get(), tok, &n), WEB_ENOTFOUND);
+  assert_int_equal(svc_nomination_by_token(db_get(), "short", &n),
+                   WEB_ENOTFOUND);
+  /* the audit entry: actor, statement hash, no email; the email queued */
+  qs("SELECT actor || ' ' || action || ' ' || line FROM audit ORDER BY seq "
+     "DESC LIMIT 1", buf, sizeof buf);
+  assert_non_null(strstr(buf, "candidate:1 nomination.submit "));
+  assert_non_null(strstr(buf, "\"statement\":\""));
+  assert_null(strstr(buf, "example.org"));
+  qs("SELECT to_addr || ' ' || body FROM outbox", buf, sizeof buf);
+  assert_non_null(strstr(buf, "ada@example.org Dear Ada,"));
+  assert_non_null(strstr(buf, "https://vote.test/n/"));
+  svc_nom_input_free(&in);
+  svc_nom_spec_free(&s);
+  svc_election_free(&e);
+}
+
+/* The election was read while open; the database has closed since: the
+** transaction's own check refuses. */
+static void test_closed_inside_transaction(void **state) {
+  svc_election e;
+  svc_nom_spec s;
+  svc_nom_input in;
+  char tok[TOKEN_LEN + 1];
+  int64_t id = 0, before;
+  verr er;
+  (void)state;
+  load(&e, &s);
+  assert_true(svc_nominations_open(&e, NOW));
+  input(&s, GOOD, &in);
+  before = rows();
+  /* past the deadline by the clock the action is given */
+  assert_int_equal(svc_nomination_submit(&e, &s, &in, 1800086400, &er, &id,
+                                         tok),
+                   WEB_ECONFLICT);
+  assert_int_equal(er.n, 1);
+  assert_string_equal(er.e[0].code, "nominations_closed");
+  assert_string_equal(tok, "");
+  assert_int_equal(id, 0);
+  assert_int_equal(rows(), before);
+  /* the phase moved on while the struct still says nominations */
+  exec_ok("UPDATE elections SET phase = 'review'");
+  assert_int_equal(svc_nomination_submit(&e, &s, &in, NOW, &er, &id, tok),
+                   WEB_ECONFLICT);
+  assert_int_equal(rows(), before);
+  exec_ok("UPDATE elections SET phase = 'nominations'");
+  assert_int_equal(svc_nomination_submit(&e, &s, &in, NOW, &er, &id, tok),
+                   WEB_OK);
+  assert_int_equal(rows(), before + 1000000 + 6);
+  svc_nom_input_free(&in);
+  svc_nom_spec_free(&s);
+  svc_election_free(&e);
+}
+
+static void test_edit(void **state) {
+  svc_election e;
+  svc_nom_spec s, other;
+  svc_nom_input in;
+  char tok[TOKEN_LEN + 1], buf[512];
+  int64_t id = 0, before;
+  verr er;
+  (void)state;
+  load(&e, &s);
+  input(&s, GOOD, &in);
+  assert_int_equal(svc_nomination_submit(&e, &s, &in, NOW, &er, &id, tok),
+                   WEB_OK);
+  svc_nom_input_free(&in);
+  /* the stored answers come back for the form */
+  assert_int_equal(svc_nom_input_load(db_get(), id, &s, &in), WEB_OK);
+  assert_string_equal(in.name, "Ada Brennan");
+  assert_int_equal(in.answer[0], NOM_ANS_YES);
+  assert_int_equal(in.answer[1], NOM_ANS_NO);
+  assert_string_equal(in.comment[0], "Sure");
+  assert_true(in.cat_on[1] && !in.cat_on[0]); /* slug order: bame, woman */
+  assert_true(in.declaration);
+  svc_nom_input_free(&in);
+  /* an edit: answers and categories replaced, audited with both hashes */
+  input(&s, "name=Ada+B&email=ada%40example.org&statement=New+words&"
+            "answers.7=no&answers.9=yes&declaration=yes", &in);
+  before = rows();
+  assert_int_equal(svc_nomination_edit(id, &e, &s, &in, NOW + 60, NULL, &er),
+                   WEB_OK);
+  assert_int_equal(rows(), before + 1000000 - 1); /* one category fewer */
+  qs("SELECT line FROM audit ORDER BY seq DESC LIMIT 1", buf, sizeof buf);
+  assert_non_null(strstr(buf, "\"action\":\"nomination.edit\""));
+  assert_non_null(strstr(buf, "\"old_statement\":\""));
+  assert_non_null(strstr(buf, "\"new_statement\":\""));
+  assert_int_equal(q1("SELECT count(*) FROM answers WHERE answer = 'no' AND "
+                      "question_id = 7 AND comment = ''"), 1);
+  /* invalid: nothing changes */
+  svc_nom_input_free(&in);
+  input(&s, "name=&email=ada%40example.org", &in);
+  before = rows();
+  assert_int_equal(svc_nomination_edit(id, &e, &s, &in, NOW, NULL, &er),
+                   WEB_EINVALID);
+  assert_int_equal(rows(), before);
+  svc_nom_input_free(&in);
+  /* the wrong contest's spec */
+  input(&s, GOOD, &in);
+  assert_int_equal(svc_nom_spec_get(db_get(), e.id, "other", &other), WEB_OK);
+  svc_nom_input_free(&in);
+  input(&other, GOOD, &in);
+  assert_int_equal(svc_nomination_edit(id, &e, &other, &in, NOW, NULL, &er),
+                   WEB_ENOTFOUND);
+  svc_nom_input_free(&in);
+  svc_nom_spec_free(&other);
+  /* decided: no longer editable, even with the deadline ahead */
+  exec_ok("UPDATE nominations SET status = 'accepted'");
+  input(&s, GOOD, &in);
+  assert_int_equal(svc_nomination_edit(id, &e, &s, &in, NOW, NULL, &er),
+                   WEB_ECONFLICT);
+  assert_string_equal(er.e[0].code, "not_editable");
+  assert_int_equal(rows(), before);
+  /* closed: refused too */
+  exec_ok("UPDATE nominations SET status = 'submitted'");
+  assert_int_equal(svc_nomination_edit(id, &e, &s, &in, 1800086400, NULL,
+                                       &er),
+                   WEB_ECONFLICT);
+  assert_string_equal(er.e[0].code, "nominations_closed");
+  assert_int_equal(rows(), before);
+  svc_nom_input_free(&in);
+  svc_nom_spec_free(&s);
+  svc_election_free(&e);
+}
+
+static void test_withdraw(void **state) {
+  svc_election e;
+  svc_nom_spec s;
+  svc_nom_input in;
+  svc_nomination n;
+  char tok[TOKEN_LEN + 1];
+  int64_t id = 0, before;
+  verr er;
+  (void)state;
+  load(&e, &s);
+  input(&s, GOOD, &in);
+  assert_int_equal(svc_nomination_submit(&e, &s, &in, NOW, &er, &id, tok),
+                   WEB_OK);
+  before = rows();
+  /* an administrator must give a reason */
+  assert_int_equal(svc_nomination_withdraw(id, 1, "", "admin:1", NOW),
+                   WEB_EINVALID);
+  assert_int_equal(svc_nomination_withdraw(id, 1, "bad \x01", "admin:1", NOW),
+                   WEB_EINVALID);
+  assert_int_equal(rows(), before);
+  /* not in setup or voting */
+  exec_ok("UPDATE elections SET phase = 'voting'");
+  assert_int_equal(svc_nomination_withdraw(id, 0, "", NULL, NOW),
+                   WEB_ECONFLICT);
+  exec_ok("UPDATE elections SET phase = 'review'");
+  assert_int_equal(rows(), before);
+  assert_int_equal(svc_nomination_withdraw(id, 0, "", NULL, NOW), WEB_OK);
+  assert_int_equal(rows(), before + 1000000 + 1);
+  assert_int_equal(svc_nomination_get(db_get(), id, &n), WEB_OK);
+  assert_int_equal(n.status, NOM_WITHDRAWN);
+  assert_int_equal(n.withdrawn_at, NOW);
+  svc_nomination_free(&n);
+  assert_int_equal(q1("SELECT count(*) FROM audit WHERE actor = "
+                      "'candidate:1' AND action = 'nomination.withdraw'"), 1);
+  assert_int_equal(q1("SELECT count(*) FROM withdrawals WHERE by = "
+                      "'candidate' AND phase = 'review'"), 1);
+  /* twice */
+  assert_int_equal(svc_nomination_withdraw(id, 0, "", NULL, NOW),
+                   WEB_ECONFLICT);
+  assert_int_equal(svc_nomination_withdraw(9999, 0, "", NULL, NOW),
+                   WEB_ENOTFOUND);
+  assert_int_equal(rows(), before + 1000000 + 1);
+  svc_nom_input_free(&in);
+  svc_nom_spec_free(&s);
+  svc_election_free(&e);
+}
+
+static void test_support(void **state) {
+  fix *f = *state;
+  svc_election e;
+  svc_nom_spec s, o;
+  svc_nom_input in;
+  svc_support_row *r;
+  size_t n;
+  char tok[TOKEN_LEN + 1];
+  int64_t a = 0, b = 0, c = 0, ids[3], before;
+  int changes = -1;
+  verr er;
+  load(&e, &s);
+  input(&s, GOOD, &in);
+  assert_int_equal(svc_nomination_submit(&e, &s, &in, NOW, &er, &a, tok),
+                   WEB_OK);
+  assert_int_equal(svc_nomination_submit(&e, &s, &in, NOW, &er, &b, tok),
+                   WEB_OK);
+  svc_nom_input_free(&in);
+  /* a nomination in a contest without a branch threshold */
+  assert_int_equal(svc_nom_spec_get(db_get(), e.id, "other", &o), WEB_OK);
+  input(&o, GOOD, &in);
+  assert_int_equal(svc_nomination_submit(&e, &o, &in, NOW, &er, &c, tok),
+                   WEB_OK);
+  svc_nom_input_free(&in);
+  svc_nom_spec_free(&o);
+  ids[0] = a;
+  ids[1] = c;      /* ignored: not eligible */
+  ids[2] = 424242; /* ignored: no such nomination */
+  before = rows();
+  assert_int_equal(svc_support_set(f->branch[0], ids, 3, NOW, &changes, &er),
+                   WEB_OK);
+  assert_int_equal(changes, 1);
+  assert_int_equal(rows(), before + 1000000 + 1);
+  assert_int_equal(svc_support_count(db_get(), a), 1);
+  assert_int_equal(svc_support_count(db_get(), c), 0);
+  /* again: nothing */
+  assert_int_equal(svc_support_set(f->branch[0], ids, 3, NOW, &changes, &er),
+                   WEB_OK);
+  assert_int_equal(changes, 0);
+  assert_int_equal(rows(), before + 1000000 + 1);
+  /* the second branch supports both; then the first lets a go */
+  ids[1] = b;
+  assert_int_equal(svc_support_set(f->branch[1], ids, 2, NOW, &changes, &er),
+                   WEB_OK);
+  assert_int_equal(changes, 2);
+  assert_int_equal(svc_support_list(db_get(), s.contest.id, 0, &r, &n),
+                   WEB_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(r[0].count + r[1].count, 3);
+  assert_true(r[0].nomination_id == a ? r[0].reached : r[1].reached);
+  svc_support_free(r, n);
+  assert_int_equal(svc_support_set(f->branch[0], NULL, 0, NOW + 1, &changes,
+                                   &er),
+                   WEB_OK);
+  assert_int_equal(changes, 1);
+  assert_int_equal(svc_support_count(db_get(), a), 1);
+  assert_int_equal(q1("SELECT count(*) FROM supporters WHERE revoked_at = "
+                      "1800000001"), 1);
+  assert_int_equal(q1("SELECT count(*) FROM audit WHERE action = "
+                      "'support.revoke' AND actor = 'branch:1'"), 1);
+  /* mine, from the second branch's view */
+  assert_int_equal(svc_support_list(db_get(), s.contest.id, 2, &r, &n),
+                   WEB_OK);
+  assert_true(r[0].mine && r[1].mine);
+  svc_support_free(r, n);
+  /* wrong link; wrong phase */
+  before = rows();
+  assert_int_equal(svc_support_set("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                   ids, 1, NOW, &changes, &er),
+                   WEB_ENOTFOUND);
+  exec_ok("UPDATE elections SET phase = 'voting'");
+  assert_int_equal(svc_support_set(f->branch[0], ids, 1, NOW, &changes, &er),
+                   WEB_ECONFLICT);
+  assert_string_equal(er.e[0].code, "phase");
+  assert_int_equal(rows(), before);
+  svc_nom_spec_free(&s);
+  svc_election_free(&e);
+}
+
+static void test_status_names(void **state) {
+  svc_nom_status st;
+  (void)state;
+  assert_string_equal(svc_nom_status_name(NOM_WITHDRAWN), "withdrawn");
+  assert_true(svc_nom_status_parse("accepted", &st));
+  assert_int_equal(st, NOM_ACCEPTED);
+  assert_false(svc_nom_status_parse("Accepted", &st));
+  assert_false(svc_nom_status_parse(NULL, &st));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_email),
+      cmocka_unit_test(test_status_names),
+      cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_submit, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_closed_inside_transaction, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_edit, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_withdraw, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_support, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -4,7 +4,9 @@
 ** election, with nominations open from yesterday for a week, two contests
 ** (9 general seats with at least 4 women and a 2-branch threshold; a BAME
 ** seat voted for by BAME members), three checklist questions, branches,
-** and a dozen nominations waiting for an administrator's decision.
+** eleven nominations waiting for an administrator's decision and one
+** withdrawn.  It prints one candidate's private link and one branch's
+** support link, so both can be tried.
 **
 ** Every name, statement and address here is made up.  Times are relative
 ** to now, so the nomination form is live whenever the demo is built.  It
@@ -116,7 +118,27 @@ static const struct {
 
 struct demo {
   int64_t now;
+  char cand[TOKEN_LEN + 1];   /* the first candidate's private link */
+  char branch[TOKEN_LEN + 1]; /* the first branch's support link */
 };
+
+/* Stores the keyed hash of a fresh token in table.column for row id. */
+static void link_token(sqlite3 *db, web_status *s, const char *sql,
+                       int64_t id, char token[TOKEN_LEN + 1]) {
+  unsigned char h[32];
+  sqlite3_stmt *st;
+  if (*s) return;
+  auth_token_new(NULL, token, TOKEN_LEN + 1);
+  auth_token_hash(token, h);
+  st = db_stmt(db, sql);
+  if (!st) {
+    *s = WEB_EDB;
+    return;
+  }
+  sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, id);
+  *s = db_exec_stmt(st);
+}
 
 static void local_time(const char *zone, int64_t t, char out[17],
                        int *offset) {
@@ -128,7 +150,7 @@ static void local_time(const char *zone, int64_t t, char out[17],
 }
 
 static web_status build(sqlite3 *db, void *vctx) {
-  const struct demo *d = vctx;
+  struct demo *d = vctx;
   const char *zone = "Europe/London";
   static const char *const events[] = {"nominations_open",
                                        "nominations_close", "voting_open",
@@ -201,6 +223,8 @@ static web_status build(sqlite3 *db, void *vctx) {
                       "(?1, 'Riverside')", "i", el);
   br[2] = ins(db, &s, "INSERT INTO branches (election_id, name) VALUES "
                       "(?1, 'Westgate')", "i", el);
+  link_token(db, &s, "UPDATE branches SET link_hash = ?1 WHERE id = ?2",
+             br[0], d->branch);
   for (i = 0; i < NPEOPLE && !s; i++) {
     wbuf md;
     char email[80], *html;
@@ -217,6 +241,9 @@ static web_status build(sqlite3 *db, void *vctx) {
                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
               "itthiti", people[i].contest ? bame : general,
               people[i].name, email, t, people[i].status, t);
+    if (i == 0)
+      link_token(db, &s, "UPDATE nominations SET edit_hash = ?1 WHERE id = "
+                 "?2", nom, d->cand);
     wbuf_init(&md, 20000);
     statement(&md, (int)i);
     html = md.err ? NULL : md_render(wbuf_str(&md), md.len);
@@ -294,6 +321,12 @@ int web_demo_main(int argc, char **argv) {
       return 2;
     }
   }
+  if (auth_load_key(path, err, sizeof err) != WEB_OK) {
+    fprintf(stderr, "hustings demo: %s\n", err);
+    db_close_thread();
+    return 2;
+  }
+  memset(&d, 0, sizeof d);
   d.now = web_now();
   s = db_write(build, &d);
   db_close_thread();
@@ -301,6 +334,9 @@ int web_demo_main(int argc, char **argv) {
     fprintf(stderr, "hustings demo: %s: %s\n", path, web_strerror(s));
     return 1;
   }
-  printf("hustings: demo election written to %s\n", path);
+  printf("hustings: demo election written to %s\n"
+         "hustings: Ada Brennan's private nomination link: /n/%s\n"
+         "hustings: Eastfield branch's support link: /s/%s\n",
+         path, d.cand, d.branch);
   return 0;
 }

@@ -69,6 +69,8 @@ typedef struct req {
                                     this response if the request had none):
                                     CSRF tokens derive from it */
   char session[TOKEN_LEN + 1];   /* the session cookie, when valid */
+  unsigned char session_hash[32]; /* its stored hash: administrators'
+                                     CSRF tokens derive from it */
   char peer[64];                 /* client address, for rate limits */
   int is_api;
   void *conn; /* struct MHD_Connection *, for server.c only */
@@ -151,7 +153,8 @@ void page_close(const req *r, resp *p);
 void page_message(const req *r, resp *p, int status, const char *title,
                   const char *text, const char *link_href,
                   const char *link_text);
-/* <input type="hidden" name="csrf" value="..."> for this request. */
+/* <input type="hidden" name="csrf" value="...">: bound to the session for
+** a signed-in administrator, else to the anonymous cookie. */
 void page_csrf(const req *r, resp *p);
 /* Error summary at the top of a form: "There is a problem" with a link
 ** to each field (#f-FIELD).  Nothing when v is NULL or empty. */

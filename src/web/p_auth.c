@@ -249,12 +249,17 @@ static void post_setup(req *r, resp *p) {
 
 /* ---------------------------------------------------------------- login */
 
-/* The page to go to after signing in: a local path only. */
+/* The page to go to after signing in: a path on this site only, of
+** plain URL characters (browsers drop TAB and LF inside URLs, so
+** "/\t/evil.example" would become "//evil.example"). */
 static const char *next_path(const req *r, const char *from_form) {
   const char *n = from_form ? from_form : form_get(&r->query, "next");
-  if (!n || n[0] != '/' || n[1] == '/' || n[1] == '\\' || strchr(n, '\r') ||
-      strchr(n, '\n') || strlen(n) > 2000)
+  size_t i;
+  if (!n || n[0] != '/' || n[1] == '/' || n[1] == '\\' || strlen(n) > 2000)
     return "/admin";
+  for (i = 0; n[i]; i++)
+    if (!isalnum((unsigned char)n[i]) && !strchr("/._~%?=&+-", n[i]))
+      return "/admin";
   return n;
 }
 

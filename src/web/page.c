@@ -26,7 +26,7 @@ void page_href(wbuf *b, const char *fmt, ...) {
 
 void page_csrf(const req *r, resp *p) {
   char tok[65];
-  auth_csrf(r->cookie_hash, tok);
+  auth_csrf(r->session[0] ? r->session_hash : r->cookie_hash, tok);
   wbuf_printf(&p->body, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
               tok);
 }

@@ -3,7 +3,8 @@
 ** fixed table: 16 shards of 256 slots, each shard under its own mutex.
 ** A slot is found by SipHash (libsodium crypto_shorthash, random key) of
 ** the address and class, probing 8 slots; when all 8 hold other clients
-** the fullest bucket (the most idle client, who loses nothing) is taken.
+** the one idle longest is taken (its bucket has refilled, so it loses
+** nothing).
 ** Nothing is allocated after ratelimit_init.
 */
 #include <pthread.h>
@@ -57,8 +58,8 @@ int ratelimit_take(const char *addr, web_rate cls) {
   unsigned char in[80], key[crypto_shorthash_BYTES];
   size_t n = strnlen(addr, 64);
   struct shard *sh;
-  slot *s = NULL, *fullest = NULL;
-  int64_t t = now_ms(), burst = rates[cls].burst * 1000;
+  slot *s = NULL, *oldest = NULL;
+  int64_t t, burst = rates[cls].burst * 1000;
   unsigned idx;
   int i, ok;
   memcpy(in, addr, n);
@@ -67,19 +68,19 @@ int ratelimit_take(const char *addr, web_rate cls) {
   sh = &shards[key[0] % SHARDS];
   idx = (unsigned)key[1] | (unsigned)key[2] << 8;
   pthread_mutex_lock(&sh->mu);
+  t = now_ms(); /* under the lock, so time never runs backwards for a slot */
   for (i = 0; i < PROBE; i++) {
     slot *c = &sh->s[(idx + (unsigned)i) % SLOTS];
     if (c->used && memcmp(c->key, key, sizeof key) == 0) {
       s = c;
       break;
     }
-    if (!c->used) {
-      if (!fullest || fullest->used) fullest = c;
-    } else if (!fullest || (fullest->used && c->milli > fullest->milli))
-      fullest = c;
+    /* a free slot, else the one idle longest */
+    if (!oldest || (oldest->used && (!c->used || c->last_ms < oldest->last_ms)))
+      oldest = c;
   }
   if (!s) { /* a new client, or one evicted: a full bucket */
-    s = fullest;
+    s = oldest;
     memcpy(s->key, key, sizeof key);
     s->used = 1;
     s->milli = burst;

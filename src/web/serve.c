@@ -113,7 +113,7 @@ static void print_setup_link(int64_t now) {
 /* The timetable clock: moves elections on at their deadlines.  Handlers
 ** check deadlines themselves too, so a late tick changes nothing. */
 static pthread_mutex_t clock_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t clock_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t clock_cv; /* on CLOCK_MONOTONIC: see clock_start */
 static int clock_stop;
 
 static void *clock_main(void *arg) {
@@ -125,7 +125,7 @@ static void *clock_main(void *arg) {
     pthread_mutex_unlock(&clock_mu);
     next = svc_timetable_tick(web_now());
     pthread_mutex_lock(&clock_mu);
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     /* at most 30 s, at least 1 s */
     if (next <= 0 || next - web_now() > 30) next = web_now() + 30;
     ts.tv_sec += next - web_now() < 1 ? 1 : next - web_now();
@@ -164,13 +164,22 @@ int web_serve_main(int argc, char **argv) {
     case 'l': listen = optarg; break;
     case 'b': base = optarg; break;
     case 'p': portfile = optarg; break;
-    case 't':
-      if (strlen(optarg) >= sizeof web_cfg.trust_proxy) {
-        fprintf(stderr, "hustings serve: --trust-proxy: address too long\n");
+    case 't': { /* kept in inet_ntop's form, as peers are compared */
+      struct in6_addr a6;
+      struct in_addr a4;
+      if (inet_pton(AF_INET, optarg, &a4) == 1)
+        inet_ntop(AF_INET, &a4, web_cfg.trust_proxy,
+                  sizeof web_cfg.trust_proxy);
+      else if (inet_pton(AF_INET6, optarg, &a6) == 1)
+        inet_ntop(AF_INET6, &a6, web_cfg.trust_proxy,
+                  sizeof web_cfg.trust_proxy);
+      else {
+        fprintf(stderr, "hustings serve: --trust-proxy '%s': expected an IP "
+                "address\n", optarg);
         return EXIT_USAGE;
       }
-      snprintf(web_cfg.trust_proxy, sizeof web_cfg.trust_proxy, "%s", optarg);
       break;
+    }
     case 'n': {
       char *end;
       long v = strtol(optarg, &end, 10);
@@ -238,6 +247,13 @@ int web_serve_main(int argc, char **argv) {
   printf("hustings: serving %s/ (database %s)\n", web_cfg.base_url, dbpath);
   if (count_admins() == 0) print_setup_link(web_now());
   fflush(stdout);
+  {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* immune to clock steps */
+    pthread_cond_init(&clock_cv, &ca);
+    pthread_condattr_destroy(&ca);
+  }
   if (pthread_create(&clock, NULL, clock_main, NULL) != 0) {
     fprintf(stderr, "hustings serve: cannot start the timetable clock\n");
     server_stop(d);
@@ -257,6 +273,7 @@ int web_serve_main(int argc, char **argv) {
   pthread_mutex_unlock(&clock_mu);
   pthread_join(clock, NULL);
   db_close_thread();
+  if (portfile && !failed) remove(portfile);
   printf("hustings: stopped (%s)\n", sig == SIGINT ? "interrupt" : "terminate");
   return failed ? EXIT_RUN : 0;
 }

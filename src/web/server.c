@@ -1,17 +1,19 @@
 /*
 ** server.c: the libmicrohttpd glue.  One request's life:
 **
-**   uri_log      MHD saw a request line: allocate our struct conn with the
-**                raw URI (we parse the path and query ourselves).
+**   uri_log      MHD saw a request line: reset the connection's struct
+**                conn and keep the raw URI (we parse path and query).
 **   on_request   first call: route, refuse early (404/405/411/413/415/429)
 **                before any body is read, authenticate;
 **                middle calls: append the body to a capped buffer;
 **                last call: parse the body, check CSRF, run the handler,
 **                add the security headers and queue the response.
-**   on_done      free everything, whatever happened.
+**   on_done      free the request's things, whatever happened (and
+**                on_connection frees the struct when the socket closes).
 **
 ** Handlers never see MHD: they get a req and fill a resp (http.h).
-** Ownership: struct conn owns the req's strings, forms, JSON and the body
+** Ownership: one struct conn per TCP connection (on_connection), reset
+** for each request; it owns the req's strings, forms, JSON and the body
 ** buffer; the response body is handed to MHD (MHD_RESPMEM_MUST_FREE).
 */
 #include <stdarg.h>
@@ -42,7 +44,8 @@ static const char csp[] =
 struct conn {
   req r;
   resp p;
-  char *uri;   /* raw request target */
+  char uri[URI_MAX]; /* raw request target */
+  int too_long;      /* ... which did not fit: 414 */
   char *path;  /* decoded path */
   char scratch[URI_MAX]; /* decoded route captures */
   const route *rt;
@@ -66,9 +69,22 @@ const char *req_header(const req *r, const char *name) {
                                      MHD_HEADER_KIND, name);
 }
 
+/* A header name is an RFC 9110 token; a value has no control bytes (no
+** CR or LF to split the response, no TAB or NUL to confuse a client). */
+static int header_ok(const char *name, const char *value) {
+  const unsigned char *q;
+  if (!*name || !*value) return 0;
+  for (q = (const unsigned char *)name; *q; q++)
+    if (*q <= 0x20 || *q >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", *q))
+      return 0;
+  for (q = (const unsigned char *)value; *q; q++)
+    if (*q < 0x20 || *q == 0x7f) return 0;
+  return 1;
+}
+
 void resp_header(resp *p, const char *name, const char *value) {
   char *n, *v;
-  if (p->nhdr >= RESP_MAX_HEADERS) {
+  if (p->nhdr >= RESP_MAX_HEADERS || !header_ok(name, value)) {
     p->body.err = WEB_ETOOBIG;
     return;
   }
@@ -149,7 +165,13 @@ static enum MHD_Result send_resp(struct MHD_Connection *mc, struct conn *c) {
                           p->ctype ? p->ctype : "text/html; charset=utf-8");
   security_headers(m, p->no_store);
   for (i = 0; i < p->nhdr; i++)
-    MHD_add_response_header(m, p->hdr_name[i], p->hdr_value[i]);
+    if (MHD_add_response_header(m, p->hdr_name[i], p->hdr_value[i]) !=
+        MHD_YES) {
+      MHD_destroy_response(m);
+      resp_reset(p);
+      p->body.err = WEB_EINVALID;
+      return send_resp(mc, c); /* now a 500, with no handler headers */
+    }
   if (c->anon_new[0]) {
     char ck[160];
     snprintf(ck, sizeof ck, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
@@ -238,6 +260,15 @@ bad:
   return NULL;
 }
 
+/* Rate limits key an IPv6 client by its /64, which one subscriber
+** usually holds whole: "2001:db8:1:2:a:b:c:d" -> "2001:db8:1:2::". */
+static void ipv6_prefix(char *addr) {
+  struct in6_addr a;
+  if (!strchr(addr, ':') || inet_pton(AF_INET6, addr, &a) != 1) return;
+  memset(a.s6_addr + 8, 0, 8);
+  inet_ntop(AF_INET6, &a, addr, 64);
+}
+
 static void peer_address(struct MHD_Connection *mc, req *r) {
   const union MHD_ConnectionInfo *ci =
       MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -253,6 +284,8 @@ static void peer_address(struct MHD_Connection *mc, req *r) {
                 &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
                 r->peer, sizeof r->peer);
   }
+  if (!(web_cfg.trust_proxy[0] && strcmp(r->peer, web_cfg.trust_proxy) == 0))
+    ipv6_prefix(r->peer);
   /* behind the reverse proxy, believe its X-Forwarded-For (last hop) */
   if (web_cfg.trust_proxy[0] && strcmp(r->peer, web_cfg.trust_proxy) == 0 &&
       (fwd = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
@@ -261,6 +294,7 @@ static void peer_address(struct MHD_Connection *mc, req *r) {
     last = last ? last + 1 : fwd;
     while (*last == ' ') last++;
     if (strlen(last) < sizeof r->peer) snprintf(r->peer, sizeof r->peer, "%s", last);
+    ipv6_prefix(r->peer);
   }
 }
 
@@ -279,11 +313,15 @@ static void read_cookies(struct MHD_Connection *mc, struct conn *c) {
                          sizeof c->r.session) &&
       strlen(c->r.session) == TOKEN_LEN) {
     c->r.admin_id = auth_session_admin(c->r.session, c->r.now);
+    auth_token_hash(c->r.session, c->r.session_hash);
     if (c->r.admin_id > 0)
       snprintf(c->r.actor, sizeof c->r.actor, "admin:%lld",
                (long long)c->r.admin_id);
   }
-  if (c->r.admin_id <= 0) c->r.session[0] = 0;
+  if (c->r.admin_id <= 0) {
+    c->r.session[0] = 0;
+    memset(c->r.session_hash, 0, sizeof c->r.session_hash);
+  }
 }
 
 static int bearer(struct MHD_Connection *mc, struct conn *c) {
@@ -310,7 +348,8 @@ static int cross_site(struct MHD_Connection *mc) {
   const char *origin =
       MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
   if (site && strcmp(site, "cross-site") == 0) return 1;
-  if (origin && strcmp(origin, "null") != 0) {
+  if (origin && strcmp(origin, "null") == 0) return 1; /* sandboxed, file: */
+  if (origin) {
     const char *host = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host");
     char mine[300];
     if (web_cfg.base_url[0] && strcmp(origin, web_cfg.base_url) == 0) return 0;
@@ -339,8 +378,14 @@ static int first_call(struct MHD_Connection *mc, struct conn *c,
   r->now = web_now();
   snprintf(r->actor, sizeof r->actor, "public");
   peer_address(mc, r);
-  r->is_api = strncmp(c->uri, "/api/", 5) == 0;
+  if (c->too_long) {
+    fail(c, 414, "uri_too_long", "Address too long",
+         "The address of this page is too long.");
+    return 0;
+  }
   c->path = decode_path(c->uri, plen);
+  r->is_api = c->path && (strncmp(c->path, "/api/", 5) == 0 ||
+                          strcmp(c->path, "/api") == 0);
   if (!c->path || (q && form_parse(&r->query, q + 1, strlen(q + 1)))) {
     fail(c, 400, "bad_request", "Bad address",
          "The address of this page is not valid.");
@@ -378,17 +423,21 @@ static int first_call(struct MHD_Connection *mc, struct conn *c,
   }
   if (c->rt->body != BODY_NONE || strcmp(m, "POST") == 0) {
     size_t cap = c->rt->body == BODY_JSON ? JSON_BODY_MAX : FORM_BODY_MAX;
-    char *end;
+    char *end = NULL;
     unsigned long long n;
     cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
     ct = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type");
-    if (!cl) {
+    /* a body needs a Content-Length (no chunks); a bodiless POST such as
+    ** an API action may leave it out */
+    if (!cl && (c->rt->body != BODY_NONE ||
+                MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+                                            "Transfer-Encoding"))) {
       fail(c, 411, "length_required", "Length required",
-           "The request did not say how long it is.");
+           "Send the body with a Content-Length (not in chunks).");
       return 0;
     }
-    n = strtoull(cl, &end, 10);
-    if (*end || n > cap) {
+    n = cl ? strtoull(cl, &end, 10) : 0;
+    if ((cl && (*end || !*cl)) || n > cap) {
       fail(c, 413, "too_large", "Too large",
            "What you sent is larger than this form accepts.");
       return 0;
@@ -448,7 +497,12 @@ static void last_call(struct conn *c) {
       return;
     }
     tok = form_get(&r->body, "csrf");
-    if (c->anon_new[0] || !tok || !auth_csrf_ok(r->cookie_hash, tok)) {
+    /* an administrator's forms carry a token bound to the session; public
+    ** forms may also carry the anonymous cookie's (page_csrf) */
+    if (!tok ||
+        !((r->session[0] && auth_csrf_ok(r->session_hash, tok)) ||
+          (c->rt->auth != AUTH_ADMIN && !c->anon_new[0] &&
+           auth_csrf_ok(r->cookie_hash, tok)))) {
       fail(c, 403, "bad_csrf", "This form has expired",
            "This form has expired or did not come from this site. Go back, "
            "reload the page and try again; nothing was saved.");
@@ -498,27 +552,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc,
   return send_resp(mc, c);
 }
 
-static void *uri_log(void *cls, const char *uri, struct MHD_Connection *mc) {
-  struct conn *c = calloc(1, sizeof *c);
-  (void)cls;
-  (void)mc;
-  if (!c) return NULL;
-  c->uri = strndup(uri, URI_MAX);
-  if (!c->uri || strlen(uri) >= URI_MAX) {
-    free(c->uri);
-    c->uri = strdup("/\x01"); /* refused as a bad address */
-  }
-  wbuf_init(&c->p.body, WBUF_PAGE_MAX);
-  return c;
-}
-
-static void on_done(void *cls, struct MHD_Connection *mc, void **con_cls,
-                    enum MHD_RequestTerminationCode why) {
-  struct conn *c = *con_cls;
-  (void)cls;
-  (void)mc;
-  (void)why;
-  if (!c) return;
+/* Frees what one request owned and readies the struct for the next
+** request on the same connection.  Idempotent. */
+static void conn_reset(struct conn *c) {
   resp_reset(&c->p);
   wbuf_free(&c->p.body);
   wbuf_free(&c->body);
@@ -526,9 +562,48 @@ static void on_done(void *cls, struct MHD_Connection *mc, void **con_cls,
   form_free(&c->r.body);
   if (c->r.json) json_decref(c->r.json);
   free(c->path);
-  free(c->uri);
   sodium_memzero(c->r.session, sizeof c->r.session);
-  free(c);
+  memset(c, 0, sizeof *c);
+}
+
+/* One struct conn per TCP connection, made when it opens and freed when
+** it closes: so nothing leaks when libmicrohttpd refuses a request itself
+** after uri_log (header pool full, bad framing) and never calls on_done. */
+static void on_connection(void *cls, struct MHD_Connection *mc, void **sock,
+                          enum MHD_ConnectionNotificationCode what) {
+  (void)cls;
+  (void)mc;
+  if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+    *sock = calloc(1, sizeof(struct conn));
+  } else if (*sock) {
+    conn_reset(*sock);
+    free(*sock);
+    *sock = NULL;
+  }
+}
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *mc) {
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  struct conn *c = ci ? ci->socket_context : NULL;
+  size_t n = strlen(uri);
+  (void)cls;
+  if (!c) return NULL; /* out of memory at connect: on_request says no */
+  conn_reset(c); /* the previous request may not have reached on_done */
+  wbuf_init(&c->p.body, WBUF_PAGE_MAX);
+  if (n >= URI_MAX)
+    c->too_long = 1;
+  else
+    memcpy(c->uri, uri, n + 1);
+  return c;
+}
+
+static void on_done(void *cls, struct MHD_Connection *mc, void **con_cls,
+                    enum MHD_RequestTerminationCode why) {
+  (void)cls;
+  (void)mc;
+  (void)why;
+  if (*con_cls) conn_reset(*con_cls);
   *con_cls = NULL;
 }
 
@@ -540,7 +615,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
 
 struct MHD_Daemon *server_start(const struct sockaddr *addr, unsigned threads) {
   return MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+          (addr->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
       0, NULL, NULL, on_request, NULL,
       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
       MHD_OPTION_SOCK_ADDR, addr,
@@ -551,6 +627,7 @@ struct MHD_Daemon *server_start(const struct sockaddr *addr, unsigned threads) {
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
       MHD_OPTION_STRICT_FOR_CLIENT, (int)1, /* e.g. Host is required */
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 << 10),
+      MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
       MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
       MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
       MHD_OPTION_END);

@@ -99,6 +99,7 @@ static web_status election_read(sqlite3 *db, sqlite3_stmt *st,
   sqlite3_reset(st);
   st = db_stmt(db, "SELECT event, at, local FROM timetable "
                    "WHERE election_id = ?1");
+  rc = SQLITE_ERROR;
   if (!st) goto fail;
   sqlite3_bind_int64(st, 1, e->id);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

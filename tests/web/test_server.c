@@ -692,6 +692,52 @@ static void test_login_logout(void **state) {
   hc_jar_clear(srv);
 }
 
+/* After signing in: "next" goes to local paths of plain URL characters
+** only (a TAB would let a browser read "/\t/evil" as "//evil"), and an
+** administrator's form refuses a CSRF token bound to the anonymous cookie
+** instead of the session. */
+static void test_login_next_and_csrf_binding(void **state) {
+  static const struct {
+    const char *next, *want;
+  } cases[] = {{"/\t/evil.example", "/admin"},
+               {"//evil.example", "/admin"},
+               {"/\\evil.example", "/admin"},
+               {"https://evil.example/", "/admin"},
+               {"/admin/tokens", "/admin/tokens"}};
+  char anon[65], mine[65];
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    hc_jar_clear(srv);
+    get_csrf("/login", anon);
+    const char *f[] = {"csrf", anon, "email", ADMIN_EMAIL, "password",
+                       ADMIN_PW, "next", cases[i].next, NULL};
+    hc_resp *r = post("/login", NULL, f);
+    check_status(r, 303);
+    assert_non_null(hc_header(r, "Location"));
+    if (strcmp(hc_header(r, "Location"), cases[i].want) != 0)
+      fail_msg("next=%s went to %s, wanted %s", cases[i].next,
+               hc_header(r, "Location"), cases[i].want);
+    hc_resp_free(r);
+  }
+  /* signed in now; anon still holds the anonymous cookie's token */
+  int64_t tokens = count("api_tokens"), seq = hc_sql(srv, "SELECT max(seq) FROM audit");
+  hc_resp *r = post("/admin/tokens", NULL,
+                    (const char *[]){"csrf", anon, "label", "x", NULL});
+  check_status(r, 403);
+  hc_resp_free(r);
+  assert_int_equal(count("api_tokens"), tokens);
+  assert_int_equal(hc_sql(srv, "SELECT max(seq) FROM audit"), seq);
+  get_csrf("/admin", mine);
+  assert_string_not_equal(mine, anon);
+  r = post("/admin/tokens", NULL,
+           (const char *[]){"csrf", mine, "label", "x", NULL});
+  check_status(r, 200);
+  hc_resp_free(r);
+  assert_int_equal(count("api_tokens"), tokens + 1);
+  hc_jar_clear(srv);
+}
+
 /* Five login attempts a minute from one address: the sixth is refused
 ** (a seventh may pass if the attempts took over 12 s, one token's worth). */
 static void test_login_rate_limit(void **state) {
@@ -764,6 +810,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_setup_link),
       cmocka_unit_test(test_csrf_refused),
       cmocka_unit_test(test_login_logout),
+      cmocka_unit_test(test_login_next_and_csrf_binding),
       cmocka_unit_test(test_login_rate_limit),
       cmocka_unit_test(test_sigterm),
   };

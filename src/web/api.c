@@ -12,8 +12,6 @@
 ** each, before any action runs; the strings then go to the svc_* actions,
 ** which run text_check and every other rule.  So a refused request
 ** changes nothing.
-**
-** Owner: set-up API.
 */
 #include <limits.h>
 #include <stdio.h>

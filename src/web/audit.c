@@ -15,8 +15,6 @@
 ** IMMEDIATE, so seq = max + 1 cannot race) and triggers refuse UPDATE and
 ** DELETE.  audit_verify() recomputes every hash, requires seq to run 1, 2,
 ** 3... and the line's seq/at/actor/action to match the row's columns.
-**
-** Owner: storage and security core.
 */
 #include <stdint.h>
 #include <stdio.h>

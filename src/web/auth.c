@@ -15,8 +15,6 @@
 **    verify against a fixed dummy hash.
 **  - CSRF: hex(BLAKE2b-keyed(key, "csrf" || cookie_hash)), compared with
 **    sodium_memcmp.
-**
-** Owner: storage and security core.
 */
 #include <errno.h>
 #include <fcntl.h>

@@ -12,8 +12,6 @@
 **
 ** Both refuse a database file that does not exist (they never create
 ** one), and apply pending migrations like serve does.
-**
-** Owner: storage and security core.
 */
 #include <getopt.h>
 #include <stdint.h>

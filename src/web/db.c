@@ -10,8 +10,6 @@
 ** everything else goes through db_stmt() (prepared statements with bound
 ** parameters).  sqlite3_exec() is not used in this
 ** file; only migrate.c runs SQL text that way.
-**
-** Owner: storage core (db.c, migrate.c).
 */
 #include <pthread.h>
 #include <stdint.h>

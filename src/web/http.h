@@ -168,6 +168,10 @@ void field_input(resp *p, const verr *v, const char *name, const char *label,
 void field_textarea(resp *p, const verr *v, const char *name,
                     const char *label, const char *value, const char *hint,
                     int rows);
+/* <time datetime="2027-03-17T17:00:00Z">Wed 17 March 2027, 17:00 GMT</time>
+** in zone (UTC if the zone cannot be read); with date_only, the date
+** without the time.  An em dash when utc is 0 (not set). */
+void page_time(wbuf *b, const char *zone, int64_t utc, int date_only);
 /* A path on this site with each segment escaped: page_href(b, "/e/%s/c/%s",
 ** slug, contest) escapes each %s argument with esc_url. */
 void page_href(wbuf *b, const char *fmt, ...);

@@ -10,8 +10,6 @@
 **
 ** This is the one file in src/web that runs SQL text with sqlite3_exec():
 ** constant schema text only, never anything built from input.
-**
-** Owner: storage core (db.c, migrate.c).  See docs/design/service.md §3.
 */
 #include <stdio.h>
 

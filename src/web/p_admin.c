@@ -9,8 +9,6 @@
 ** dashboard's nomination counts and the audit view page backwards with
 ** SELECTs of their own).  Every text from a user is escaped.  Admin
 ** pages are no-store.
-**
-** Owner: admin pages (wave 2, hE2).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,25 +29,6 @@ int adm_load(req *r, resp *p, svc_election *e) {
   return page_election(r, p, r->param[0], e, 1);
 }
 
-void adm_time(wbuf *b, const char *zone, int64_t utc) {
-  char disp[64];
-  struct tm tm;
-  time_t t = (time_t)utc;
-  if (!gmtime_r(&t, &tm)) {
-    wbuf_puts(b, "(unknown time)");
-    return;
-  }
-  if (tz_display(zone, utc, disp, sizeof disp) != WEB_OK &&
-      tz_display("UTC", utc, disp, sizeof disp) != WEB_OK)
-    snprintf(disp, sizeof disp, "%04d-%02d-%02d %02d:%02d UTC",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min);
-  wbuf_printf(b, "<time datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">",
-              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-              tm.tm_min, tm.tm_sec);
-  esc_text(b, disp);
-  wbuf_puts(b, "</time>");
-}
 
 void adm_redirect(resp *p, const char *fmt, const char *a, const char *b) {
   wbuf w;
@@ -440,7 +419,7 @@ static void h_audit(req *r, resp *p) {
     wbuf_puts(b, "</strong> \xc2\xb7 ");
     audit_object(b, line);
     wbuf_puts(b, "<br>");
-    adm_time(b, zone, sqlite3_column_int64(st, 1));
+    page_time(b, zone, sqlite3_column_int64(st, 1), 0);
     wbuf_puts(b, " \xc2\xb7 by ");
     esc_text(b, actor ? actor : "");
     wbuf_puts(b, "<br><span class=\"hint\">Hash <code class=\"hash\">");
@@ -547,16 +526,16 @@ static void tokens_page(req *r, resp *p, int status, const verr *v,
       wbuf_puts(b, "</th><td><code>");
       esc_text(b, t[i].prefix);
       wbuf_puts(b, "\xe2\x80\xa6</code></td><td>");
-      adm_time(b, zone, t[i].created_at);
+      page_time(b, zone, t[i].created_at, 0);
       wbuf_puts(b, "</td><td>");
       if (t[i].last_used_at)
-        adm_time(b, zone, t[i].last_used_at);
+        page_time(b, zone, t[i].last_used_at, 0);
       else
         wbuf_puts(b, "Never");
       wbuf_puts(b, "</td><td>");
       if (t[i].revoked_at) {
         wbuf_puts(b, "Revoked ");
-        adm_time(b, zone, t[i].revoked_at);
+        page_time(b, zone, t[i].revoked_at, 0);
       } else
         adm_button(r, p, "/admin/tokens/%s/revoke", id, NULL, NULL, NULL,
                    "Revoke", t[i].label, 1);

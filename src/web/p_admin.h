@@ -1,10 +1,9 @@
 /*
-** p_admin.h: what the administrators' set-up pages share.  Private to
-** p_admin.c (routes, dashboard, audit, API tokens, the helpers below),
-** p_admin_election.c (new election, settings, timetable, phase,
-** publication), p_admin_contest.c (contests) and p_admin_lists.c
-** (questions, categories, branches).  Only routes_admin (http.h) leaves
-** these four files.
+** p_admin.h: what the administrators' pages share: p_admin.c (routes,
+** dashboard, audit, API tokens, the helpers below), p_admin_election.c
+** (new election, settings, timetable, phase, publication),
+** p_admin_contest.c (contests), p_admin_lists.c (questions, categories,
+** branches), and p_review.c (the nominations queue uses adm_open).
 **
 ** Conventions of every handler here: the route is AUTH_ADMIN (server.c
 ** has already sent anyone without a session to /login); the election is
@@ -14,8 +13,6 @@
 ** success or re-renders its page with 422 (409 for a conflict) and the
 ** errors.  Secrets shown once (a branch's support link, an API token) are
 ** the one exception: the POST answers 200 with the page that shows them.
-**
-** Owner: admin pages (wave 2, hE2).
 */
 #ifndef HUS_P_ADMIN_H
 #define HUS_P_ADMIN_H
@@ -49,8 +46,6 @@ int adm_load(req *r, resp *p, svc_election *e);
 ** election and its phase, and the section navigation. */
 void adm_open(req *r, resp *p, const svc_election *e, const char *title,
               adm_section cur);
-/* <time datetime="...Z">Tue 17 March 2027, 17:00 GMT</time> in zone. */
-void adm_time(wbuf *b, const char *zone, int64_t utc);
 /* 303 to a path built as page_href does (each %s escaped). */
 void adm_redirect(resp *p, const char *fmt, const char *a, const char *b);
 /* The error summary, with items that name no field pointed at fallback

@@ -13,8 +13,6 @@
 ** as one comma-separated field.  svc_setup.h names errors by the API's
 ** keys ("constraints.N.min", "eligible_tags.N"); they are mapped back to
 ** these inputs so each shows beside its own box.
-**
-** Owner: admin pages (wave 2, hE2).
 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,8 +11,6 @@
 ** What a phase locks (svc_setup.h: the zone after setup, the word limit
 ** and declaration after nominations, everything once closed) is shown as
 ** text rather than as a field, so a form never sends a locked setting.
-**
-** Owner: admin pages (wave 2, hE2).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,7 +294,7 @@ static void publish_section(req *r, resp *p, const svc_election *e) {
                "Candidates page</h2>\n");
   if (e->published_at) {
     wbuf_puts(b, "<p>Published on ");
-    adm_time(b, e->tz, e->published_at);
+    page_time(b, e->tz, e->published_at, 0);
     wbuf_puts(b, ": <a href=\"");
     page_href(b, "/e/%s/candidates", e->slug);
     wbuf_puts(b, "\">candidates</a> and <a href=\"");
@@ -347,7 +345,7 @@ static void timetable_section(req *r, resp *p, const svc_election *e,
       wbuf_puts(b, svc_event_label((svc_event)k));
       wbuf_puts(b, ":</strong> ");
       if (e->at[k])
-        adm_time(b, e->tz, e->at[k]);
+        page_time(b, e->tz, e->at[k], 0);
       else
         wbuf_puts(b, "moved on by an administrator");
       wbuf_puts(b, "</p><p class=\"hint\">This has happened, so it cannot "
@@ -369,7 +367,7 @@ static void timetable_section(req *r, resp *p, const svc_election *e,
                 shown(r, sent, F_TIMETABLE, name, e->local[k]), hint, "off");
     if (e->at[k] && sent != F_TIMETABLE) {
       wbuf_puts(b, "<p class=\"hint now\">Now set to ");
-      adm_time(b, e->tz, e->at[k]);
+      page_time(b, e->tz, e->at[k], 0);
       wbuf_puts(b, ".</p>\n");
     }
   }

@@ -9,8 +9,6 @@
 ** A branch's support link is a secret shown once: the POST that makes
 ** it answers 200 with the page showing BASE/s/TOKEN, and only its hash
 ** is stored (svc_branch_create / svc_branch_new_link).
-**
-** Owner: admin pages (wave 2, hE2).
 */
 #include <stdio.h>
 #include <stdlib.h>

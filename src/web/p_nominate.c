@@ -27,8 +27,6 @@
 ** Every text that came from a candidate or an administrator is escaped
 ** here (esc_text/esc_attr) or is the stored cmark rendering of a
 ** statement (safe mode, md.c); URLs are built with page_href.
-**
-** Owner: candidates' side of nominations (wave 2, hF1).
 */
 #include <errno.h>
 #include <stdio.h>
@@ -42,26 +40,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-/* <time datetime="...Z">Wed 17 March 2027, 17:00 GMT</time> in zone. */
-static void put_time(wbuf *b, const char *zone, int64_t utc) {
-  char disp[64];
-  struct tm tm;
-  time_t t = (time_t)utc;
-  if (!gmtime_r(&t, &tm)) {
-    wbuf_puts(b, "(unknown time)");
-    return;
-  }
-  if (tz_display(zone, utc, disp, sizeof disp) != WEB_OK &&
-      tz_display("UTC", utc, disp, sizeof disp) != WEB_OK)
-    snprintf(disp, sizeof disp, "%04d-%02d-%02d %02d:%02d UTC",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min);
-  wbuf_printf(b, "<time datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">",
-              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-              tm.tm_min, tm.tm_sec);
-  esc_text(b, disp);
-  wbuf_puts(b, "</time>");
-}
 
 /* An <a href="..."> to a path built by page_href from one or two
 ** segments, with its text escaped. */
@@ -132,10 +110,10 @@ static void closed_page(req *r, resp *p, int status, const svc_election *e,
     wbuf_puts(b, "<p>Nominations are not open yet.");
     if (open) {
       wbuf_puts(b, " They open on ");
-      put_time(b, e->tz, open);
+      page_time(b, e->tz, open, 0);
       if (close) {
         wbuf_puts(b, " and close on ");
-        put_time(b, e->tz, close);
+        page_time(b, e->tz, close, 0);
       }
       wbuf_puts(b, ".");
     }
@@ -144,7 +122,7 @@ static void closed_page(req *r, resp *p, int status, const svc_election *e,
     wbuf_puts(b, "<p>Nominations for this election have closed");
     if (close && close <= r->now) {
       wbuf_puts(b, " (they closed on ");
-      put_time(b, e->tz, close);
+      page_time(b, e->tz, close, 0);
       wbuf_puts(b, ")");
     }
     wbuf_puts(b, ". No new nominations or changes can be made.");
@@ -375,7 +353,7 @@ static void nom_form(req *r, resp *p, const svc_election *e,
 static void form_deadline(wbuf *b, const svc_election *e) {
   if (!e->at[EV_NOMINATIONS_CLOSE]) return;
   wbuf_puts(b, "<p>Nominations close on ");
-  put_time(b, e->tz, e->at[EV_NOMINATIONS_CLOSE]);
+  page_time(b, e->tz, e->at[EV_NOMINATIONS_CLOSE], 0);
   wbuf_puts(b, ". Until then you can change your nomination with the "
                "private link you receive when you submit it.</p>\n");
 }
@@ -564,7 +542,7 @@ static void mine_head(req *r, resp *p, const struct mine *m) {
   }
   if (m->n.status == NOM_WITHDRAWN && m->n.withdrawn_at) {
     wbuf_puts(b, "<dt>Withdrawn</dt><dd>");
-    put_time(b, m->e.tz, m->n.withdrawn_at);
+    page_time(b, m->e.tz, m->n.withdrawn_at, 0);
     if (m->n.withdraw_reason && *m->n.withdraw_reason) {
       wbuf_puts(b, ": ");
       esc_text(b, m->n.withdraw_reason);
@@ -572,11 +550,11 @@ static void mine_head(req *r, resp *p, const struct mine *m) {
     wbuf_puts(b, "</dd>");
   }
   wbuf_puts(b, "<dt>Submitted</dt><dd>");
-  put_time(b, m->e.tz, m->n.created_at);
+  page_time(b, m->e.tz, m->n.created_at, 0);
   wbuf_puts(b, "</dd>");
   if (m->n.updated_at > m->n.created_at) {
     wbuf_puts(b, "<dt>Last changed</dt><dd>");
-    put_time(b, m->e.tz, m->n.updated_at);
+    page_time(b, m->e.tz, m->n.updated_at, 0);
     wbuf_puts(b, "</dd>");
   }
   wbuf_puts(b, "</dl>\n");

@@ -10,8 +10,6 @@
 ** the election's introduction, rendered by md_render (safe cmark).  Times
 ** are shown in the election's zone with tz_display, inside
 ** <time datetime="...Z">, and the zone is named on the page.
-**
-** Owner: public pages (wave 2, hE2).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,27 +22,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-/* <time datetime="2027-03-17T17:00:00Z">Wed 17 March 2027, 17:00 GMT</time>
-** in zone; a plain UTC form if the zone cannot be read. */
-static void put_time(wbuf *b, const char *zone, int64_t utc) {
-  char disp[64];
-  struct tm tm;
-  time_t t = (time_t)utc;
-  if (!gmtime_r(&t, &tm)) {
-    wbuf_puts(b, "(unknown time)");
-    return;
-  }
-  if (tz_display(zone, utc, disp, sizeof disp) != WEB_OK &&
-      tz_display("UTC", utc, disp, sizeof disp) != WEB_OK)
-    snprintf(disp, sizeof disp, "%04d-%02d-%02d %02d:%02d UTC",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min);
-  wbuf_printf(b, "<time datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">",
-              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-              tm.tm_min, tm.tm_sec);
-  esc_text(b, disp);
-  wbuf_puts(b, "</time>");
-}
 
 /* The sentence for a timetable event, past or future. */
 static const char *event_sentence(svc_event ev, int past) {
@@ -160,7 +137,7 @@ static void h_home(req *r, resp *p) {
       if (strcmp(next, svc_event_name((svc_event)i)) == 0) {
         wbuf_puts(b, "<p>");
         wbuf_puts(b, event_sentence((svc_event)i, 0));
-        put_time(b, zone ? zone : "UTC", at);
+        page_time(b, zone ? zone : "UTC", at, 0);
         wbuf_puts(b, "</p>");
       }
     wbuf_puts(b, "</li>\n");
@@ -335,7 +312,7 @@ static void h_election(req *r, resp *p) {
   wbuf_puts(b, "</p>\n<p class=\"notice\"><strong>");
   if (svc_nominations_open(&e, r->now) && e.at[EV_NOMINATIONS_CLOSE]) {
     wbuf_puts(b, "Nominations are open</strong> until ");
-    put_time(b, e.tz, e.at[EV_NOMINATIONS_CLOSE]);
+    page_time(b, e.tz, e.at[EV_NOMINATIONS_CLOSE], 0);
     wbuf_puts(b, ".");
   } else if (e.phase == PHASE_NOMINATIONS && !svc_nominations_open(&e, r->now))
     wbuf_puts(b, "Nominations have closed.</strong>");
@@ -385,11 +362,11 @@ static void h_election(req *r, resp *p) {
             "Voting opened early (planned for ",
             "Voting closed early (planned for "};
         wbuf_puts(b, early[k]);
-        put_time(b, e.tz, e.at[k]);
+        page_time(b, e.tz, e.at[k], 0);
         wbuf_puts(b, ")");
       } else {
         wbuf_puts(b, event_sentence((svc_event)k, e.at[k] <= r->now));
-        put_time(b, e.tz, e.at[k]);
+        page_time(b, e.tz, e.at[k], 0);
       }
       wbuf_puts(b, "</li>");
     }

@@ -19,8 +19,6 @@
 ** appear (svc_publication_get): never submitted or rejected nominations.
 ** Every text is escaped; the statement is the stored cmark rendering
 ** (safe mode: no raw HTML, no javascript: links), the only raw insert.
-**
-** Owner: review and publication (wave 2, hF2).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,26 +32,6 @@
 
 /* --------------------------------------------------------------- helpers */
 
-/* <time datetime="...Z">Wed 17 March 2027</time> in zone (the date). */
-static void put_date(wbuf *b, const char *zone, int64_t t) {
-  char disp[80], *comma;
-  struct tm tm;
-  time_t tt = (time_t)t;
-  if (!t || !gmtime_r(&tt, &tm)) {
-    wbuf_puts(b, "an unknown date");
-    return;
-  }
-  if (tz_display(zone, t, disp, sizeof disp) != WEB_OK &&
-      tz_display("UTC", t, disp, sizeof disp) != WEB_OK)
-    snprintf(disp, sizeof disp, "%04d-%02d-%02d",
-             (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday);
-  if ((comma = strchr(disp, ',')) != NULL) *comma = 0; /* the date only */
-  wbuf_printf(b, "<time datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">",
-              (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday,
-              tm.tm_hour, tm.tm_min, tm.tm_sec);
-  esc_text(b, disp);
-  wbuf_puts(b, "</time>");
-}
 
 static const char *answer_word(const svc_review_answer *a) {
   return strcmp(a->answer, "yes") == 0  ? "Yes"
@@ -271,7 +249,7 @@ static void candidates_section(wbuf *b, const pub_ctx *c,
       wbuf_printf(b, "<li id=\"cand-%lld\"><strong>", (long long)k->id);
       esc_text(b, k->name);
       wbuf_puts(b, "</strong> \xe2\x80\x94 Withdrawn on ");
-      put_date(b, c->e.tz, k->withdrawn_at);
+      page_time(b, c->e.tz, k->withdrawn_at, 1);
       wbuf_puts(b, "</li>");
     }
     wbuf_puts(b, "</ul>\n");

@@ -25,8 +25,6 @@
 ** (field errors) or 409 (the state forbids it).  Every text from users is
 ** escaped; the statement is the stored cmark rendering (safe mode), the
 ** only raw insert.
-**
-** Owner: review and publication (wave 2, hF2).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +34,7 @@
 #include <jansson.h>
 
 #include "http.h"
+#include "p_admin.h"
 #include "svc.h"
 #include "svc_nominate.h"
 #include "svc_review.h"
@@ -72,21 +71,6 @@ static void iso_utc(int64_t t, char out[72]) {
              tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* <time datetime="...Z">Wed 17 March 2027, 17:00 GMT</time> in zone. */
-static void put_time(wbuf *b, const char *zone, int64_t t) {
-  char iso[72], disp[80];
-  iso_utc(t, iso);
-  if (!iso[0]) {
-    wbuf_puts(b, EM_DASH);
-    return;
-  }
-  if (tz_display(zone, t, disp, sizeof disp) != WEB_OK &&
-      tz_display("UTC", t, disp, sizeof disp) != WEB_OK)
-    snprintf(disp, sizeof disp, "%s", iso);
-  wbuf_printf(b, "<time datetime=\"%s\">", iso);
-  esc_text(b, disp);
-  wbuf_puts(b, "</time>");
-}
 
 static void put_status(wbuf *b, svc_nom_status s) {
   wbuf_printf(b, "<span class=\"status status-%s\">%s</span>",
@@ -157,37 +141,6 @@ static void redirect_done(resp *p, int64_t id, const char *done) {
 
 /* ------------------------------------------------------ the queue (HTML) */
 
-static const char *const section_names[] = {
-    "Settings", "Contests", "Questions", "Categories", "Branches",
-    "Nominations"};
-static const char *const section_paths[] = {
-    "/admin/e/%s",           "/admin/e/%s/contests",
-    "/admin/e/%s/questions", "/admin/e/%s/categories",
-    "/admin/e/%s/branches",  "/admin/e/%s/nominations"};
-
-/* The context line and section navigation of an election's admin pages
-** (the same markup as p_admin.c's). */
-static void put_election_nav(wbuf *b, const svc_election *e, int cur) {
-  size_t i;
-  wbuf_puts(b, "<p class=\"context\"><a href=\"/admin\">Administration</a> "
-               "\xe2\x80\xba ");
-  esc_text(b, e->title);
-  wbuf_puts(b, " \xc2\xb7 <strong>");
-  esc_text(b, svc_phase_label(e->phase));
-  wbuf_puts(b, "</strong> \xc2\xb7 <a href=\"");
-  page_href(b, "/e/%s", e->slug);
-  wbuf_puts(b, "\">Public page</a></p>\n<nav aria-label=\"Election set-up\" "
-               "class=\"subnav\"><ul>");
-  for (i = 0; i < sizeof section_names / sizeof section_names[0]; i++) {
-    wbuf_puts(b, "<li><a href=\"");
-    page_href(b, section_paths[i], e->slug);
-    wbuf_puts(b, (int)i == cur ? "\" aria-current=\"page\">" : "\">");
-    wbuf_puts(b, section_names[i]);
-    wbuf_puts(b, "</a></li>");
-  }
-  wbuf_puts(b, "</ul></nav>\n");
-}
-
 /* The ?status= filter: -1 for all; -2 when it names no status. */
 static int status_filter(const req *r) {
   const char *q = form_get(&r->query, "status");
@@ -242,9 +195,9 @@ static void queue_table(wbuf *b, const svc_election *e,
     wbuf_printf(b, "</td><td class=\"num\">%d</td><td>", it[i].words);
     put_support(b, &it[i].support);
     wbuf_puts(b, "</td><td>");
-    put_time(b, e->tz, it[i].created_at);
+    page_time(b, e->tz, it[i].created_at, 0);
     wbuf_puts(b, "</td><td>");
-    put_time(b, e->tz, it[i].updated_at);
+    page_time(b, e->tz, it[i].updated_at, 0);
     wbuf_puts(b, "</td></tr>");
   }
   wbuf_puts(b, "</tbody></table></div></section>\n");
@@ -270,8 +223,7 @@ static void h_queue(req *r, resp *p) {
     page_fail(r, p, s);
     return;
   }
-  page_open(r, p, "Nominations");
-  put_election_nav(b, &e, 5);
+  adm_open(r, p, &e, "Nominations", ADM_NOMINATIONS);
   if (filter == -2)
     wbuf_puts(b, "<p class=\"notice warn\" role=\"status\">That status is "
                  "not one of the list below, so every nomination is "
@@ -393,9 +345,9 @@ static void put_summary(wbuf *b, const svc_review_nom *d,
   wbuf_puts(b, "</dd><dt>Email</dt><dd>");
   esc_text(b, d->n.email);
   wbuf_puts(b, "</dd><dt>Submitted</dt><dd>");
-  put_time(b, e->tz, d->n.created_at);
+  page_time(b, e->tz, d->n.created_at, 0);
   wbuf_puts(b, "</dd><dt>Last edited</dt><dd>");
-  put_time(b, e->tz, d->n.updated_at);
+  page_time(b, e->tz, d->n.updated_at, 0);
   wbuf_puts(b, "</dd><dt>Supporting nominations</dt><dd>");
   put_support(b, &d->support);
   wbuf_puts(b, "</dd><dt>Categories</dt><dd>");
@@ -407,7 +359,7 @@ static void put_summary(wbuf *b, const svc_review_nom *d,
   wbuf_puts(b, "</dd>");
   if (d->n.status == NOM_WITHDRAWN) {
     wbuf_puts(b, "<dt>Withdrawn</dt><dd>");
-    put_time(b, e->tz, d->n.withdrawn_at);
+    page_time(b, e->tz, d->n.withdrawn_at, 0);
     wbuf_puts(b, strcmp(d->withdrawn_by, "admin") == 0
                      ? ", by an administrator"
                      : ", by the candidate");
@@ -471,7 +423,7 @@ static void put_decisions(req *r, resp *p, const svc_review_nom *d,
                  "<th scope=\"col\">By</th></tr></thead><tbody>");
     for (i = 0; i < d->ndec; i++) {
       wbuf_puts(b, "<tr><td>");
-      put_time(b, e->tz, d->dec[i].at);
+      page_time(b, e->tz, d->dec[i].at, 0);
       wbuf_puts(b, "</td><td>");
       wbuf_puts(b, strcmp(d->dec[i].decision, "accept") == 0   ? "Accepted"
                    : strcmp(d->dec[i].decision, "reject") == 0 ? "Rejected"
@@ -549,7 +501,7 @@ static void put_supporters(req *r, resp *p, const svc_review_nom *d,
       esc_text(b, s->label);
       wbuf_printf(b, "</th><td>%s</td><td>",
                   strcmp(s->kind, "branch") == 0 ? "Branch" : "Member");
-      put_time(b, e->tz, s->at);
+      page_time(b, e->tz, s->at, 0);
       wbuf_puts(b, strcmp(s->source, "admin") == 0 ? " by an administrator"
                                                    : " through the branch "
                                                      "link");
@@ -558,7 +510,7 @@ static void put_supporters(req *r, resp *p, const svc_review_nom *d,
       wbuf_puts(b, "</td><td>");
       if (s->revoked_at) {
         wbuf_puts(b, "Revoked ");
-        put_time(b, e->tz, s->revoked_at);
+        page_time(b, e->tz, s->revoked_at, 0);
       } else if (open) {
         wbuf_puts(b, "<form method=\"post\" action=\"");
         wbuf_printf(b, "/admin/n/%lld/supporters/%lld/revoke",

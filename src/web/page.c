@@ -5,7 +5,9 @@
 ** through esc_text or esc_attr here or in the page modules.
 */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "http.h"
 
@@ -22,6 +24,27 @@ void page_href(wbuf *b, const char *fmt, ...) {
   }
   wbuf_add(b, run, (size_t)(fmt - run));
   va_end(ap);
+}
+
+void page_time(wbuf *b, const char *zone, int64_t utc, int date_only) {
+  char disp[80], *comma;
+  struct tm tm;
+  time_t t = (time_t)utc;
+  if (!utc || !gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999) {
+    wbuf_puts(b, "\xe2\x80\x94"); /* an em dash: no time */
+    return;
+  }
+  if (tz_display(zone, utc, disp, sizeof disp) != WEB_OK &&
+      tz_display("UTC", utc, disp, sizeof disp) != WEB_OK)
+    snprintf(disp, sizeof disp, "%04d-%02d-%02d %02d:%02d UTC",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min);
+  if (date_only && (comma = strchr(disp, ',')) != NULL) *comma = 0;
+  wbuf_printf(b, "<time datetime=\"%04d-%02d-%02dT%02d:%02d:%02dZ\">",
+              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+              tm.tm_min, tm.tm_sec);
+  esc_text(b, disp);
+  wbuf_puts(b, "</time>");
 }
 
 void page_csrf(const req *r, resp *p) {

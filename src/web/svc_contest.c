@@ -7,8 +7,6 @@
 ** As in svc_setup.c, every db_write callback clears v and its outputs
 ** first (db_write may run it again), re-reads what it depends on, and
 ** writes the change with its audit row in the same transaction.
-**
-** Owner: set-up services.
 */
 #include <stdio.h>
 #include <stdlib.h>

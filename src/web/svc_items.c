@@ -6,8 +6,6 @@
 **
 ** As everywhere in the set-up services, each db_write callback clears v
 ** and its outputs first, since db_write may run it again.
-**
-** Owner: set-up services.
 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,8 +11,6 @@
 ** the clock thread has not moved the phase yet.  The db_fn callbacks
 ** only touch the database (tokens and renderings are made before), so
 ** db_write may run them again on SQLITE_BUSY.
-**
-** Owner: candidates' side of nominations (wave 2, hF1).
 */
 #include <stdio.h>
 #include <stdlib.h>

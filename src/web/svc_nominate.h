@@ -34,8 +34,6 @@
 ** Ownership: structs filled here own their heap memory and are released
 ** with the matching _free (safe on a zeroed struct).  Readers take the
 ** connection they are given (db_get()'s).
-**
-** Owner: candidates' side of nominations (wave 2, hF1).
 */
 #ifndef HUS_SVC_NOMINATE_H
 #define HUS_SVC_NOMINATE_H

@@ -10,8 +10,6 @@
 ** depends on (phase, status, duplicates), makes the change and appends
 ** the audit row.  The callbacks only touch the database and their
 ** context, so db_write may run them again after SQLITE_BUSY.
-**
-** Owner: review and publication (wave 2, hF2).
 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -22,8 +22,6 @@
 ** Ownership: structs filled by the readers own their heap memory and are
 ** released with the matching _free (safe on a zeroed struct).  Readers
 ** take the connection they are given (db_get()'s).
-**
-** Owner: review and publication (wave 2, hF2).
 */
 #ifndef HUS_SVC_REVIEW_H
 #define HUS_SVC_REVIEW_H

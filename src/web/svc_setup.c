@@ -9,8 +9,6 @@
 ** callback re-reads the stored state, checks what depends on it, writes
 ** the change and its audit row.  Callbacks clear v and their outputs at
 ** the start, because db_write may run them again after SQLITE_BUSY.
-**
-** Owner: set-up services.
 */
 #include <stdarg.h>
 #include <stdio.h>

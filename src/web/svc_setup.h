@@ -37,9 +37,6 @@
 ** Ownership: arrays returned by readers are malloc'd and freed with the
 ** matching _free (NULL-safe, also on a zeroed struct); their strings
 ** belong to them.  Readers take the calling thread's db.
-**
-** Owner: set-up services (svc_setup.c, svc_timetable.c, svc_token.c,
-** svc_contest.c, svc_items.c).
 */
 #ifndef HUS_SVC_SETUP_H
 #define HUS_SVC_SETUP_H

@@ -3,8 +3,6 @@
 ** times and RFC 3339 instants in the election's zone, the checks (the
 ** spring-forward gap, order, the past, events that have happened) and
 ** the audited change.
-**
-** Owner: set-up services.
 */
 #include <stdio.h>
 #include <stdlib.h>

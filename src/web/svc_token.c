@@ -2,8 +2,6 @@
 ** svc_token.c: API tokens (created shown once, stored hashed; revoked)
 ** and the readers of an administrator's orgs and elections and of the
 ** audit log (svc_setup.h).
-**
-** Owner: set-up services.
 */
 #include <stdio.h>
 #include <stdlib.h>

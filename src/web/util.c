@@ -9,8 +9,6 @@
 ** rewriting the file.  A missing or malformed file means offset 0.  Never
 ** set it in production.  The variable is read with getenv() on each call;
 ** nothing in the service calls setenv() after threads start.
-**
-** Owner: storage core.
 */
 #include <errno.h>
 #include <stdint.h>

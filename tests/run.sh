@@ -59,5 +59,7 @@ done
 # the HTML report in headless Chromium, on the first (plain) build only;
 # "# SKIP" where chromium or playwright-core is missing (make browser-deps)
 [ $# -gt 0 ] && tally "$1: browser (HTML report)" tests/browser/run.sh "$1"
+# the election service in headless Chromium (same SKIP rule)
+[ $# -gt 0 ] && tally "$1: browser (service)" tests/browser/service.sh "$1"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -291,7 +291,7 @@ static void checklist_section(wbuf *b, const pub_ctx *c,
                  "yet.</p></section>\n");
     return;
   }
-  wbuf_printf(b, "<div class=\"table-wrap\" role=\"region\" "
+  wbuf_printf(b, "<div class=\"table-wrap breakout\" role=\"region\" "
                  "aria-labelledby=\"cap-%lld\" tabindex=\"0\"><table "
                  "class=\"checklist\"><caption id=\"cap-%lld\">",
               cid, cid);

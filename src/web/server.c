@@ -341,15 +341,19 @@ static int ctype_is(const char *h, const char *want) {
   return h[n] == 0 || h[n] == ';' || h[n] == ' ';
 }
 
-/* The same-origin checks a browser gives us on top of the CSRF token. */
+/* The same-origin checks a browser gives us on top of the CSRF token.
+** Sec-Fetch-Site decides when the browser sends it.  Otherwise Origin
+** must be this site.  Origin "null" cannot be judged without
+** Sec-Fetch-Site: with Referrer-Policy: no-referrer (ours), browsers send
+** "null" on their own same-origin form posts, so the token decides then. */
 static int cross_site(struct MHD_Connection *mc) {
   const char *site =
       MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Sec-Fetch-Site");
   const char *origin =
       MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
-  if (site && strcmp(site, "cross-site") == 0) return 1;
-  if (origin && strcmp(origin, "null") == 0) return 1; /* sandboxed, file: */
-  if (origin) {
+  if (site)
+    return strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0;
+  if (origin && strcmp(origin, "null") != 0) {
     const char *host = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host");
     char mine[300];
     if (web_cfg.base_url[0] && strcmp(origin, web_cfg.base_url) == 0) return 0;

@@ -609,11 +609,17 @@ static void test_csrf_refused(void **state) {
   r = login(a, ADMIN_PW, "Sec-Fetch-Site: cross-site\r\n");
   check_status(r, 403);
   hc_resp_free(r);
+  /* a sibling subdomain, even with the Origin "null" our Referrer-Policy
+  ** makes browsers send */
+  r = login(a, ADMIN_PW, "Origin: null\r\nSec-Fetch-Site: same-site\r\n");
+  check_status(r, 403);
+  hc_resp_free(r);
   assert_null(hc_jar_get(srv, "hs"));
   assert_int_equal(count("sessions"), before);
   assert_int_equal(hc_sql(srv, "SELECT max(seq) FROM audit"), audit);
 
-  /* and the control: the same pair from this site signs in */
+  /* and the controls: the same pair from this site signs in, with its
+  ** Origin, or as Chromium sends it under Referrer-Policy: no-referrer */
   snprintf(origin, sizeof origin, "Origin: http://127.0.0.1:%d\r\n",
            hc_port(srv));
   r = login(a, ADMIN_PW, origin);
@@ -621,6 +627,11 @@ static void test_csrf_refused(void **state) {
   hc_resp_free(r);
   assert_non_null(hc_jar_get(srv, "hs"));
   assert_int_equal(count("sessions"), before + 1);
+  hc_jar_del(srv, "hs");
+  r = login(a, ADMIN_PW, "Origin: null\r\nSec-Fetch-Site: same-origin\r\n");
+  check_status(r, 303);
+  hc_resp_free(r);
+  assert_int_equal(count("sessions"), before + 2);
   hc_jar_clear(srv);
 }
 

@@ -65,6 +65,7 @@ const char *web_cookie_anon(void) {
 }
 
 const char *req_header(const req *r, const char *name) {
+  if (!r->conn) return NULL; /* a request made without a connection (fuzz) */
   return MHD_lookup_connection_value((struct MHD_Connection *)r->conn,
                                      MHD_HEADER_KIND, name);
 }

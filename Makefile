@@ -204,12 +204,20 @@ lint:
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(BUILD)/bench/gen
+	@$(MAKE) --no-print-directory $(BUILD)/bench/gen $(BUILD)/bench/web
 	@bench/run.sh $(BUILD)
 
 $(BUILD)/bench/gen: bench/gen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ $<
+
+# the service under load (bench/web.c), driven by the integration tests'
+# HTTP client
+$(BUILD)/bench/web: bench/web.c $(BUILD)/tests/web/client.o $(LIBWEB) $(LIBSTV)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	@$(CC) $(WEBCFLAGS) -Itests/web $(LDFLAGS) -o $@ bench/web.c \
+	  $(BUILD)/tests/web/client.o $(LIBWEB) $(LIBSTV) $(LDLIBS_LIB) $(WEBLIBS)
 
 # The HTML report in headless Chromium (tests/browser/): Debian's chromium
 # (installed as root, otherwise the apt-get line is printed) and

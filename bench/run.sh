@@ -25,6 +25,9 @@
 #                 ../shared/data/scotland/14_cands)
 #   BENCH_SEED    generator seed (default: gen's built-in seed)
 #   BENCH_TIMER   gen: use 'gen time' even where GNU time is installed
+#   BENCH_WEB     0: skip the election service (bench/web.c, the last part)
+#   BENCH_WEB_CLIENTS, BENCH_WEB_SECONDS  its clients (64) and seconds a
+#                 row (5)
 #
 # Last, the HTML report of nec-20K (42 candidates, 40 stages under
 # scottish): written in < 1 s and < 2 MB, and opened by Chromium (if
@@ -338,4 +341,22 @@ fi
 echo "distinct: rankings that differ token for token (what hustings keeps after"
 echo "merging), counted by gen when it wrote the file.  rss_MB: peak resident"
 echo "set of the whole process.  n/a: the rule set is not implemented yet."
+# ---- the election service under load (bench/web.c): `hustings serve` on a
+# demo database, page reads and small durable writes (synchronous=FULL) from
+# BENCH_WEB_CLIENTS concurrent clients (default 64) for BENCH_WEB_SECONDS a
+# row (default 5), then the fsyncs per commit (under strace, if installed)
+# and the rate limiter on its own.  About 50 s; BENCH_WEB=0 skips it.  Part
+# 2's goal for ballot casts: 2,000/s with p99 < 100 ms from 64 clients.
+web=$BUILD/bench/web
+if [ "${BENCH_WEB:-1}" != 0 ]; then
+  echo
+  if [ -x "$web" ]; then
+    "$web" --bin "$HUST" --clients "${BENCH_WEB_CLIENTS:-64}" \
+      --seconds "${BENCH_WEB_SECONDS:-5}" ||
+      echo "web: could not run (exit $?)"
+  else
+    echo "web: $web not built (run: make bench)"
+  fi
+  hr
+fi
 exit 0

@@ -1,7 +1,8 @@
 /*
 ** api.c: the JSON API for setting an election up (/api/v1, docs/api.md):
-** elections, their timetable, phase and publication, contests,
-** questions, categories, branches, and the audit log.  The nominations
+** elections, their timetable, phase and publication, contests and
+** questions (and their order), categories, branches, the token holder's
+** own API tokens, and the audit log.  The nominations
 ** endpoints are p_review.c's (routes_review).
 **
 ** Every route takes an API bearer token (server.c checks it and sets
@@ -665,6 +666,45 @@ out:
   svc_election_free(&e);
 }
 
+static const jfield move_fields[] = {{"dir", JT_STR}, {NULL, JT_STR}};
+
+/* The "dir" of a move body: -1 up, +1 down; 0 with a field error. */
+static int move_dir(const json_t *o, verr *v) {
+  const char *d = jstr(o, "dir");
+  if (!d) verr_add(v, "dir", "required", "Give dir: \"up\" or \"down\".");
+  else if (strcmp(d, "up") == 0) return -1;
+  else if (strcmp(d, "down") == 0) return 1;
+  else verr_add(v, "dir", "invalid", "dir is \"up\" or \"down\".");
+  return 0;
+}
+
+/* POST .../contests/{c}/move {"dir":"up"|"down"}: swaps the contest with
+** its neighbour (nothing at either end) and answers the contest. */
+static void post_contest_move(req *r, resp *p) {
+  sqlite3 *db = db_get();
+  svc_election e;
+  svc_contest c;
+  json_t *o;
+  verr v;
+  int dir;
+  web_status s;
+  memset(&c, 0, sizeof c);
+  if (!load(r, p, &e)) return;
+  if (body_object(r, p, move_fields, &o)) {
+    v.n = 0;
+    dir = move_dir(o, &v);
+    s = svc_contest_get(db, e.id, r->param[1], &c);
+    if (s) api_fail(p, s, NULL, NULL, NULL);
+    else if (v.n) api_fail(p, WEB_EINVALID, NULL, NULL, &v);
+    else if ((s = svc_contest_move(e.id, c.id, dir, r->actor, r->admin_id,
+                                   r->now, &v)) != WEB_OK)
+      fail(p, s, &v);
+    else answer_contest(p, 200, e.id, c.id);
+  }
+  svc_contest_free(&c);
+  svc_election_free(&e);
+}
+
 /* ------------------------------------------------------------ questions */
 
 static const jfield question_fields[] = {{"text", JT_STR},
@@ -744,6 +784,28 @@ static void patch_question(req *r, resp *p) {
   else answer_question(p, 200, e.id, id);
 out:
   svc_questions_free(q, n);
+  svc_election_free(&e);
+}
+
+/* POST .../questions/{id}/move {"dir":"up"|"down"}: as for contests. */
+static void post_question_move(req *r, resp *p) {
+  svc_election e;
+  json_t *o;
+  int64_t id = path_id(r->param[1]);
+  verr v;
+  int dir;
+  web_status s;
+  if (!load(r, p, &e)) return;
+  if (body_object(r, p, move_fields, &o)) {
+    v.n = 0;
+    dir = move_dir(o, &v);
+    if (!id) api_fail(p, WEB_ENOTFOUND, NULL, NULL, NULL);
+    else if (v.n) api_fail(p, WEB_EINVALID, NULL, NULL, &v);
+    else if ((s = svc_question_move(e.id, id, dir, r->actor, r->admin_id,
+                                    r->now, &v)) != WEB_OK)
+      fail(p, s, &v);
+    else answer_question(p, 200, e.id, id);
+  }
   svc_election_free(&e);
 }
 
@@ -880,6 +942,99 @@ static void post_branch_link(req *r, resp *p) {
   svc_election_free(&e);
 }
 
+/* ----------------------------------------------------------- API tokens */
+
+/* The tokens of the token's own administrator (svc_token_*): listed
+** without secrets, made (the new token answered once), revoked. */
+
+static void write_token(jw *w, const svc_token *t) {
+  jw_obj(w);
+  jw_kint(w, "id", t->id);
+  jw_kstr(w, "label", t->label);
+  jw_kstr(w, "prefix", t->prefix);
+  jw_time_or_null(w, "created_at", t->created_at);
+  jw_time_or_null(w, "last_used_at", t->last_used_at);
+  jw_time_or_null(w, "revoked_at", t->revoked_at);
+  jw_obj_end(w);
+}
+
+/* Answers token id of r->admin_id; with secret, also "token" (once). */
+static void answer_token(req *r, resp *p, int status, int64_t id,
+                         const char *secret) {
+  sqlite3 *db = db_get();
+  svc_token *t = NULL;
+  size_t n = 0, i;
+  jw w;
+  web_status s = db ? svc_tokens(db, r->admin_id, &t, &n) : WEB_EDB;
+  for (i = 0; !s && i < n && t[i].id != id; i++) {
+  }
+  if (!s && i == n) s = WEB_ENOTFOUND;
+  if (s) api_fail(p, s, NULL, NULL, NULL);
+  else {
+    api_begin(p, status, &w);
+    if (!secret) write_token(&w, &t[i]);
+    else {
+      jw_obj(&w);
+      jw_kint(&w, "id", t[i].id);
+      jw_kstr(&w, "label", t[i].label);
+      jw_kstr(&w, "prefix", t[i].prefix);
+      jw_time_or_null(&w, "created_at", t[i].created_at);
+      jw_kstr(&w, "token", secret);
+      jw_obj_end(&w);
+    }
+    wbuf_puts(&p->body, "\n");
+  }
+  svc_tokens_free(t, n);
+}
+
+static void get_tokens(req *r, resp *p) {
+  sqlite3 *db = db_get();
+  svc_token *t = NULL;
+  size_t n = 0, i;
+  jw w;
+  web_status s = db ? svc_tokens(db, r->admin_id, &t, &n) : WEB_EDB;
+  if (s) {
+    api_fail(p, s, NULL, NULL, NULL);
+    return;
+  }
+  api_begin(p, 200, &w);
+  jw_obj(&w);
+  jw_key(&w, "tokens");
+  jw_arr(&w);
+  for (i = 0; i < n; i++) write_token(&w, &t[i]);
+  jw_arr_end(&w);
+  jw_obj_end(&w);
+  wbuf_puts(&p->body, "\n");
+  svc_tokens_free(t, n);
+}
+
+static const jfield token_fields[] = {{"label", JT_STR}, {NULL, JT_STR}};
+
+static void post_token(req *r, resp *p) {
+  json_t *o;
+  verr v;
+  int64_t id = 0;
+  char tok[SVC_API_TOKEN_SIZE];
+  web_status s;
+  if (!body_object(r, p, token_fields, &o)) return;
+  s = svc_token_create(r->admin_id, jstr(o, "label"), r->actor, r->now, &v,
+                       &id, tok);
+  if (s) fail(p, s, &v);
+  else answer_token(r, p, 201, id, tok);
+  memset(tok, 0, sizeof tok);
+}
+
+static void delete_token(req *r, resp *p) {
+  verr v;
+  int64_t id = path_id(r->param[0]);
+  web_status s;
+  v.n = 0;
+  s = id ? svc_token_revoke(r->admin_id, id, r->actor, r->now, &v)
+         : WEB_ENOTFOUND;
+  if (s) fail(p, s, &v);
+  else answer_token(r, p, 200, id, NULL);
+}
+
 /* ---------------------------------------------------------------- audit */
 
 /* A query parameter as a non-negative integer; dflt when absent, -1 when
@@ -997,15 +1152,22 @@ const route routes_api[] = {
     R("POST", "/api/v1/elections/{e}/contests", post_contest, BODY_JSON),
     R("PATCH", "/api/v1/elections/{e}/contests/{c}", patch_contest,
       BODY_JSON),
+    R("POST", "/api/v1/elections/{e}/contests/{c}/move", post_contest_move,
+      BODY_JSON),
     R("POST", "/api/v1/elections/{e}/questions", post_question, BODY_JSON),
     R("PATCH", "/api/v1/elections/{e}/questions/{id}", patch_question,
       BODY_JSON),
+    R("POST", "/api/v1/elections/{e}/questions/{id}/move",
+      post_question_move, BODY_JSON),
     R("POST", "/api/v1/elections/{e}/categories", post_category, BODY_JSON),
     R("PATCH", "/api/v1/elections/{e}/categories/{c}", patch_category,
       BODY_JSON),
     R("POST", "/api/v1/elections/{e}/branches", post_branch, BODY_JSON),
     R("POST", "/api/v1/elections/{e}/branches/{id}/link", post_branch_link,
       BODY_JSON),
+    R("GET", "/api/v1/tokens", get_tokens, BODY_NONE),
+    R("POST", "/api/v1/tokens", post_token, BODY_JSON),
+    R("DELETE", "/api/v1/tokens/{id}", delete_token, BODY_NONE),
     R("GET", "/api/v1/audit", get_audit, BODY_NONE),
     R("GET", "/api/v1/audit/verify", get_audit_verify, BODY_NONE),
     {NULL, NULL, NULL, AUTH_PUBLIC, BODY_NONE, RATE_READ}};

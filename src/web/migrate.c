@@ -149,6 +149,7 @@ static const char *const migrations[] = {
     " source TEXT NOT NULL CHECK(source IN ('admin','branch_link')),"
     " at INTEGER NOT NULL, revoked_at INTEGER,"
     " CHECK((kind='branch') = (branch_id IS NOT NULL))) STRICT;\n"
+    "CREATE INDEX supporters_nomination ON supporters(nomination_id);\n"
     "CREATE UNIQUE INDEX supporters_one_branch"
     " ON supporters(nomination_id, branch_id)"
     " WHERE branch_id IS NOT NULL AND revoked_at IS NULL;\n"

@@ -6,8 +6,10 @@
 ** editors live in p_admin_election.c and p_admin_contest.c.
 **
 ** Every change goes through svc_setup.h; the pages here only read (the
-** dashboard's nomination counts and the audit view page backwards with
-** SELECTs of their own).  Every text from a user is escaped.  Admin
+** dashboard's nomination counts with a SELECT of its own; the audit view
+** and export through svc_audit_back and svc_audit_page, which decide what
+** an administrator may see).  The export comes in parts of at most
+** AUDIT_JSONL_MAX entries, the next part named by a Link header.  Every text from a user is escaped.  Admin
 ** pages are no-store.
 */
 #include <stdio.h>
@@ -41,13 +43,39 @@ void adm_redirect(resp *p, const char *fmt, const char *a, const char *b) {
 void adm_errors(resp *p, const verr *v, const char *fallback) {
   verr c;
   size_t i;
+  int plain = 0;
+  wbuf *b = &p->body;
   if (!v || !v->n)
     return;
   c = *v;
   for (i = 0; i < c.n; i++)
-    if (!c.e[i].field[0])
+    if (!c.e[i].field[0] && fallback)
       snprintf(c.e[i].field, sizeof c.e[i].field, "%s", fallback);
-  page_errors(p, &c);
+    else if (!c.e[i].field[0])
+      plain = 1;
+  if (!plain) {
+    page_errors(p, &c);
+    return;
+  }
+  /* page_errors links every item to #f-FIELD; an item that names no
+  ** field on this page is written as text, in the same box */
+  wbuf_puts(b, "<div class=\"error-summary\" role=\"alert\" "
+               "aria-labelledby=\"error-summary-title\" tabindex=\"-1\">"
+               "<h2 id=\"error-summary-title\">There is a problem</h2><ul>");
+  for (i = 0; i < c.n; i++) {
+    if (c.e[i].field[0]) {
+      wbuf_puts(b, "<li><a href=\"#f-");
+      esc_attr(b, c.e[i].field);
+      wbuf_puts(b, "\">");
+      esc_text(b, c.e[i].msg);
+      wbuf_puts(b, "</a></li>");
+    } else {
+      wbuf_puts(b, "<li>");
+      esc_text(b, c.e[i].msg);
+      wbuf_puts(b, "</li>");
+    }
+  }
+  wbuf_puts(b, "</ul></div>\n");
 }
 
 int adm_fail_status(req *r, resp *p, web_status s) {
@@ -333,13 +361,9 @@ static void h_dashboard(req *r, resp *p) {
 
 /* ------------------------------------------------------------------ audit */
 
-#define AUDIT_PAGE 100
-
-static const char audit_back_sql[] =
-    "SELECT seq, at, actor, action, line, hash FROM audit WHERE seq < ?1 "
-    "AND (election_id IS NULL OR election_id IN (SELECT e.id FROM "
-    "elections e JOIN org_admins a ON a.org_id = e.org_id WHERE "
-    "a.admin_id = ?2)) ORDER BY seq DESC LIMIT ?3";
+#define AUDIT_PAGE 100           /* entries on a page of /admin/audit */
+#define AUDIT_JSONL_MAX 10000     /* entries in a part of audit.jsonl */
+#define AUDIT_JSONL_BYTES ((size_t)4 << 20) /* and bytes (< WBUF_PAGE_MAX) */
 
 /* The object and election named in an audit line, as "nomination:12 in
 ** steering-2027" (either may be missing). */
@@ -369,9 +393,9 @@ static void h_audit(req *r, resp *p) {
   const char *bs = form_get(&r->query, "before");
   int64_t before = INT64_MAX, seq = 0, last = 0;
   char head[65], zone[65];
-  sqlite3_stmt *st;
+  svc_audit_entry *a = NULL;
+  size_t n = 0, i;
   wbuf *b = &p->body;
-  int rc, shown = 0;
   web_status s;
   p->no_store = 1;
   if (bs && *bs) {
@@ -381,9 +405,11 @@ static void h_audit(req *r, resp *p) {
       before = v;
   }
   s = db ? svc_audit_head(db, &seq, head) : WEB_EDB;
-  st = s ? NULL : db_stmt(db, audit_back_sql);
-  if (!st) {
-    page_fail(r, p, s ? s : WEB_EDB);
+  /* one more than a page, to know whether there is an older page */
+  if (!s)
+    s = svc_audit_back(db, r->admin_id, before, AUDIT_PAGE + 1, &a, &n);
+  if (s) {
+    page_fail(r, p, s);
     return;
   }
   admin_zone(db, r->admin_id, zone);
@@ -392,94 +418,144 @@ static void h_audit(req *r, resp *p) {
               "<p>Latest entry: <strong>%lld</strong>. Fingerprint "
               "(hash) of the whole log:</p>\n<p><code class=\"hash\" "
               "id=\"audit-head\">%s</code></p>\n"
-              "<p><a href=\"/admin/audit.jsonl\">Download the whole log "
-              "(JSON Lines)</a> \xc2\xb7 <a href=\"/admin\">Back to "
+              "<p><a href=\"/admin/audit.jsonl\">Download the log (JSON "
+              "Lines)</a> \xc2\xb7 <a href=\"/admin\">Back to "
               "administration</a></p>\n",
               (long long)seq, head);
-  sqlite3_bind_int64(st, 1, before);
-  sqlite3_bind_int64(st, 2, r->admin_id);
-  sqlite3_bind_int(st, 3, AUDIT_PAGE + 1);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *actor = (const char *)sqlite3_column_text(st, 2);
-    const char *action = (const char *)sqlite3_column_text(st, 3);
-    const char *line = (const char *)sqlite3_column_text(st, 4);
-    const char *hash = (const char *)sqlite3_column_text(st, 5);
-    if (shown == AUDIT_PAGE) {
-      shown++; /* there is an older page */
-      break;
-    }
-    if (shown++ == 0)
+  wbuf_printf(b,
+              "<p class=\"hint\">A download holds at most %d entries. "
+              "When there are more, its <code>Link</code> header (<code>"
+              "rel=\"next\"</code>) gives the address of the next part, "
+              "which starts after the last entry of this one; you can also "
+              "ask for the entries after a number here.</p>\n"
+              "<form method=\"get\" action=\"/admin/audit.jsonl\" "
+              "class=\"inline\"><div class=\"field\"><label "
+              "for=\"f-after\">Download the entries after number</label>"
+              "<input type=\"number\" id=\"f-after\" name=\"after\" "
+              "min=\"0\" value=\"0\"></div><button type=\"submit\" "
+              "class=\"button secondary\">Download</button></form>\n",
+              AUDIT_JSONL_MAX);
+  for (i = 0; i < n && i < AUDIT_PAGE; i++) {
+    if (i == 0)
       wbuf_puts(b, "<h2>Entries, newest first</h2>\n<ol class=\"audit\" "
                    "reversed>\n");
-    last = sqlite3_column_int64(st, 0);
+    last = a[i].seq;
     /* one entry per item, not a table: it reads on a phone */
     wbuf_printf(b, "<li id=\"seq-%lld\" value=\"%lld\"><p><strong>",
                 (long long)last, (long long)last);
-    esc_text(b, action ? action : "");
+    esc_text(b, a[i].action);
     wbuf_puts(b, "</strong> \xc2\xb7 ");
-    audit_object(b, line);
+    audit_object(b, a[i].line);
     wbuf_puts(b, "<br>");
-    page_time(b, zone, sqlite3_column_int64(st, 1), 0);
+    page_time(b, zone, a[i].at, 0);
     wbuf_puts(b, " \xc2\xb7 by ");
-    esc_text(b, actor ? actor : "");
+    esc_text(b, a[i].actor);
     wbuf_puts(b, "<br><span class=\"hint\">Hash <code class=\"hash\">");
-    esc_text(b, hash ? hash : "");
+    esc_text(b, a[i].hash);
     wbuf_puts(b, "</code></span></p></li>\n");
   }
-  sqlite3_reset(st);
-  if (shown)
+  if (n)
     wbuf_puts(b, "</ol>\n");
   else
     wbuf_puts(b, "<p>No entries.</p>\n");
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    wbuf_puts(b, "<p class=\"error-msg\">The log could not be read in "
-                 "full.</p>\n");
   wbuf_puts(b, "<p class=\"pager\">");
   if (before != INT64_MAX)
     wbuf_puts(b, "<a href=\"/admin/audit\">Newest entries</a> ");
-  if (shown > AUDIT_PAGE)
+  if (n > AUDIT_PAGE)
     wbuf_printf(b,
                 "<a href=\"/admin/audit?before=%lld\">Older "
                 "entries</a>",
                 (long long)last);
+  svc_audit_free(a, n);
   wbuf_puts(b, "</p>\n<p class=\"hint\">Times are shown in the ");
   esc_text(b, zone);
-  wbuf_puts(b, " time zone. Anyone with the log can check it: each hash is "
-               "BLAKE2b-256 of the previous hash, a newline and the "
-               "entry's line (<code>hustings audit-verify</code> does "
-               "this).</p>\n");
+  wbuf_puts(b, " time zone. The log shows the entries of your elections, "
+               "and of your own sign-ins and API tokens. Anyone with the "
+               "whole log can check it: each hash is BLAKE2b-256 of the "
+               "previous hash, a newline and the entry's line (<code>"
+               "hustings audit-verify</code> does this).</p>\n");
   page_close(r, p);
 }
 
+/* A query parameter as a whole number in lo..hi: 1 with *out (dflt when
+** absent), 0 when it is there but not such a number. */
+static int query_num(const req *r, const char *name, int64_t lo, int64_t hi,
+                     int64_t dflt, int64_t *out) {
+  const char *s = form_get(&r->query, name);
+  char *end;
+  long long v;
+  *out = dflt;
+  if (!s)
+    return 1;
+  if (*s < '0' || *s > '9' || strlen(s) > 18)
+    return 0;
+  v = strtoll(s, &end, 10);
+  if (*end || v < lo || v > hi)
+    return 0;
+  *out = v;
+  return 1;
+}
+
+/* The log as JSON Lines, one part at a time: the entries after ?after=
+** (default 0), at most ?limit= of them (1..AUDIT_JSONL_MAX, the default)
+** and at most AUDIT_JSONL_BYTES of lines (an entry is at most 64 KiB, so
+** a part is never empty while entries remain).  When more remain, a
+** Link header (RFC 8288) names the next part. */
 static void h_audit_jsonl(req *r, resp *p) {
   sqlite3 *db = db_get();
-  int64_t after = 0;
+  int64_t after = 0, limit = AUDIT_JSONL_MAX, count = 0;
+  int more = 0;
   web_status s = db ? WEB_OK : WEB_EDB;
   p->no_store = 1;
-  p->ctype = "application/x-ndjson";
-  while (!s) {
+  if (!query_num(r, "after", 0, INT64_MAX, 0, &after) ||
+      !query_num(r, "limit", 1, AUDIT_JSONL_MAX, AUDIT_JSONL_MAX, &limit)) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "Give after as an entry number and limit as a number from 1 "
+             "to %d.",
+             AUDIT_JSONL_MAX);
+    page_message(r, p, 400, "Bad request", msg, "/admin/audit",
+                 "Back to the audit log");
+    return;
+  }
+  while (!s && !more) {
     svc_audit_entry *a = NULL;
     size_t n = 0, i;
-    s = svc_audit_page(db, 0, r->admin_id, after, 1000, &a, &n);
+    int64_t want = limit - count;
+    s = svc_audit_page(db, 0, r->admin_id, after,
+                       want > 1000 ? 1000 : (int)want + 1, &a, &n);
     if (s)
       break;
     for (i = 0; i < n; i++) {
-      wbuf_puts(&p->body, a[i].line ? a[i].line : "");
-      wbuf_puts(&p->body, "\n");
+      size_t len = strlen(a[i].line);
+      if (count == limit || p->body.len + len + 1 > AUDIT_JSONL_BYTES) {
+        more = 1; /* an entry remains for the next part */
+        break;
+      }
+      wbuf_add(&p->body, a[i].line, len);
+      wbuf_add(&p->body, "\n", 1);
       after = a[i].seq;
+      count++;
     }
     svc_audit_free(a, n);
-    if (n < 1000)
+    if (n == 0 || (!more && count < limit && n < 1000))
       break;
   }
-  if (s) {
+  if (s || p->body.err) {
     wbuf_free(&p->body);
     wbuf_init(&p->body, WBUF_PAGE_MAX);
-    p->ctype = NULL;
-    page_fail(r, p, s);
+    page_fail(r, p, s ? s : WEB_ENOMEM);
     return;
   }
+  p->ctype = "application/x-ndjson";
   resp_header(p, "Content-Disposition", "attachment; filename=\"audit.jsonl\"");
+  if (more) {
+    char link[128];
+    snprintf(link, sizeof link,
+             "</admin/audit.jsonl?after=%lld&limit=%lld>; rel=\"next\"",
+             (long long)after, (long long)limit);
+    resp_header(p, "Link", link);
+  }
 }
 
 /* ----------------------------------------------------------------- tokens */

@@ -49,7 +49,10 @@ void adm_open(req *r, resp *p, const svc_election *e, const char *title,
 /* 303 to a path built as page_href does (each %s escaped). */
 void adm_redirect(resp *p, const char *fmt, const char *a, const char *b);
 /* The error summary, with items that name no field pointed at fallback
-** (a field or element id without the "f-" prefix). */
+** (a field drawn on the page: its id without the "f-" prefix), or, with
+** fallback NULL, written as text without a link.  Callers blank (set
+** to "") the field of an item whose field is not drawn on the page they
+** render, so that no item links to nothing. */
 void adm_errors(resp *p, const verr *v, const char *fallback);
 /* The status for a failed action whose form is re-rendered: 422 for
 ** WEB_EINVALID, 409 for WEB_ECONFLICT.  Anything else is answered here

@@ -361,7 +361,7 @@ static void list_page(req *r, resp *p, svc_election *e, int status,
   p->status = status;
   adm_open(r, p, e, "Contests", ADM_CONTESTS);
   if (!sent)
-    adm_errors(p, v, "main");
+    adm_errors(p, v, NULL);
   if (!n)
     wbuf_puts(b, "<p>No contests yet. Add one below: each contest "
                  "elects a number of people by one count.</p>\n");

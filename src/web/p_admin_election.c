@@ -38,11 +38,13 @@ static const char *shown(const req *r, sent_form sent, sent_form mine,
   return stored ? stored : "";
 }
 
-/* Whether the timetable event ev has happened (its phase was reached). */
-static int event_done(const svc_election *e, int ev) {
+/* Whether the timetable event ev has happened: its phase was reached, or
+** its time has come (the clock thread may not have moved the phase yet).
+** svc_timetable_set refuses to change such an event by the same rule. */
+static int event_done(const svc_election *e, int ev, int64_t now) {
   static const svc_phase reached[EV_COUNT] = {PHASE_NOMINATIONS, PHASE_REVIEW,
                                               PHASE_VOTING, PHASE_COUNTED};
-  return e->phase >= reached[ev];
+  return e->phase >= reached[ev] || (e->at[ev] && e->at[ev] <= now);
 }
 
 /* Common zone names for the zone field's suggestions (any IANA name is
@@ -105,6 +107,12 @@ static void locked(wbuf *b, const char *label, const char *value,
   wbuf_puts(b, "</p></div>\n");
 }
 
+/* The word limit's hint, from the service's range (both plain numbers). */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define WORDS_HINT                                                            \
+  "From " STR(SVC_WORDS_MIN) " to " STR(SVC_WORDS_MAX) " words."
+
 /* ------------------------------------------------------------ new election */
 
 static void new_page(req *r, resp *p, int status, const verr *v) {
@@ -145,10 +153,24 @@ static void new_page(req *r, resp *p, int status, const verr *v) {
               "/e/steering-2027. Lower-case letters, digits and hyphens; it "
               "cannot be changed later.",
               "off");
-  if (n > 1) {
+  /* the choice of organisation, when there is one to make (or when what
+  ** was sent was refused, so that the error has its field) */
+  if (n > 1 || verr_msg(ADM_V(v), "org")) {
     const char *cur = sent ? form_get(&r->body, "org") : NULL;
-    wbuf_puts(b, "<div class=\"field\"><label for=\"f-org\">Organisation"
-                 "</label><select id=\"f-org\" name=\"org\">");
+    const char *err = verr_msg(ADM_V(v), "org");
+    wbuf_puts(b, err ? "<div class=\"field has-error\">"
+                     : "<div class=\"field\">");
+    wbuf_puts(b, "<label for=\"f-org\">Organisation</label>");
+    if (err) {
+      wbuf_puts(b, "<p class=\"error-msg\" id=\"f-org-error\"><span "
+                   "class=\"visually-hidden\">Error: </span>");
+      esc_text(b, err);
+      wbuf_puts(b, "</p>");
+    }
+    wbuf_puts(b, err ? "<select id=\"f-org\" name=\"org\" "
+                       "aria-invalid=\"true\" aria-describedby=\"f-org-"
+                       "error\">"
+                     : "<select id=\"f-org\" name=\"org\">");
     for (i = 0; i < n; i++) {
       char id[24];
       snprintf(id, sizeof id, "%lld", (long long)o[i].id);
@@ -163,8 +185,8 @@ static void new_page(req *r, resp *p, int status, const verr *v) {
              sent ? shown(r, F_SETTINGS, F_SETTINGS, "tz", NULL) : o[0].tz);
   snprintf(wl, sizeof wl, "%d", SVC_WORDS_DEFAULT);
   field_input(p, ADM_V(v), "word_limit", "Word limit for statements", "number",
-              sent ? form_get(&r->body, "word_limit") : wl,
-              "From 10 to 5000 words.", NULL);
+              sent ? form_get(&r->body, "word_limit") : wl, WORDS_HINT,
+              NULL);
   wbuf_puts(b, "<p class=\"hint\">You can add the contests, dates and "
                "questions next. Nothing is public until nominations "
                "open.</p><button type=\"submit\" class=\"button\">Create "
@@ -175,11 +197,36 @@ static void new_page(req *r, resp *p, int status, const verr *v) {
 
 void adm_election_new_get(req *r, resp *p) { new_page(r, p, 200, NULL); }
 
+/* The organisation chosen on the new-election form: SVC_ORG_DEFAULT when
+** none was sent (the admin's first), else one of the admin's own, or a
+** field error on "org". */
+static int64_t org_choice(req *r, verr *v) {
+  sqlite3 *db = db_get();
+  const char *os = form_get(&r->body, "org");
+  svc_org *o = NULL;
+  size_t n = 0, i;
+  int64_t org = -1;
+  if (!os || !*os)
+    return SVC_ORG_DEFAULT;
+  if (os[0] >= '1' && os[0] <= '9' && strlen(os) <= 18) {
+    char *end;
+    long long x = strtoll(os, &end, 10);
+    if (!*end && db && svc_admin_orgs(db, r->admin_id, &o, &n) == WEB_OK)
+      for (i = 0; i < n; i++)
+        if (o[i].id == x)
+          org = x;
+    svc_orgs_free(o, n);
+  }
+  if (org < 0)
+    verr_add(v, "org", "unknown",
+             "Choose one of the organisations you administer.");
+  return org;
+}
+
 void adm_election_new_post(req *r, resp *p) {
   verr v = {0};
   svc_election_input in = {0};
-  int64_t org = 0, id = 0;
-  const char *os = form_get(&r->body, "org");
+  int64_t org, id = 0;
   web_status s = WEB_EINVALID;
   int status;
   in.title = adm_text(r, &v, "title", "Title", SVC_TITLE_MAX, 0, 1);
@@ -187,16 +234,7 @@ void adm_election_new_post(req *r, resp *p) {
   in.tz = adm_text(r, &v, "tz", "Time zone", 64, 0, 0);
   in.word_limit = adm_int(r, &v, "word_limit", "Word limit", SVC_WORDS_MIN,
                           SVC_WORDS_MAX, 0, SVC_WORDS_DEFAULT);
-  if (os && *os) {
-    char *end;
-    org = strtoll(os, &end, 10);
-    if (*end || org <= 0)
-      org = -1; /* no such org: the svc refuses it */
-  }
-  if (*in.slug && strcmp(in.slug, "new") == 0)
-    verr_add(&v, "slug", "reserved",
-             "The address \xe2\x80\x9cnew\xe2\x80\x9d "
-             "is taken by this page; choose another.");
+  org = org_choice(r, &v);
   if (!v.n)
     s = svc_election_create(&in, org, r->actor, r->admin_id, r->now, &v, &id);
   if (s == WEB_OK) {
@@ -322,6 +360,8 @@ static void timetable_section(req *r, resp *p, const svc_election *e,
   int k;
   wbuf_puts(b, "<section aria-labelledby=\"h-tt\"><h2 id=\"h-tt\">"
                "Timetable</h2>\n");
+  if (sent == F_TIMETABLE && e->phase == PHASE_CLOSED)
+    adm_errors(p, v, NULL);
   if (e->phase == PHASE_CLOSED) {
     wbuf_puts(b, "<p>The election is closed.</p></section>\n");
     return;
@@ -332,7 +372,7 @@ static void timetable_section(req *r, resp *p, const svc_election *e,
                "deadline the election moves to its next phase by "
                "itself.</p>\n");
   if (sent == F_TIMETABLE)
-    adm_errors(p, v, "nominations_open");
+    adm_errors(p, v, NULL);
   wbuf_puts(b, "<form method=\"post\" action=\"");
   page_href(b, "/admin/e/%s/timetable", e->slug);
   wbuf_puts(b, "\">");
@@ -340,7 +380,7 @@ static void timetable_section(req *r, resp *p, const svc_election *e,
   for (k = 0; k < EV_COUNT; k++) {
     const char *name = svc_event_name((svc_event)k);
     char label[96], hint[160];
-    if (event_done(e, k)) {
+    if (event_done(e, k, r->now)) {
       wbuf_puts(b, "<div class=\"field\"><p><strong>");
       wbuf_puts(b, svc_event_label((svc_event)k));
       wbuf_puts(b, ":</strong> ");
@@ -382,13 +422,13 @@ static void settings_section(req *r, resp *p, const svc_election *e,
   char wl[16];
   wbuf_puts(b, "<section aria-labelledby=\"h-set\"><h2 id=\"h-set\">"
                "Settings</h2>\n");
+  if (sent == F_SETTINGS)
+    adm_errors(p, v, NULL);
   if (e->phase == PHASE_CLOSED) {
     locked(b, "Title", e->title, "The election is closed.");
     wbuf_puts(b, "</section>\n");
     return;
   }
-  if (sent == F_SETTINGS)
-    adm_errors(p, v, "title");
   wbuf_puts(b, "<form method=\"post\" action=\"");
   page_href(b, "/admin/e/%s", e->slug);
   wbuf_puts(b, "\">");
@@ -404,7 +444,7 @@ static void settings_section(req *r, resp *p, const svc_election *e,
   if (e->phase <= PHASE_NOMINATIONS) {
     field_input(p, ADM_V(fv), "word_limit", "Word limit for statements",
                 "number", shown(r, sent, F_SETTINGS, "word_limit", wl),
-                "From 10 to 5000 words.", NULL);
+                WORDS_HINT, NULL);
     field_textarea(
         p, ADM_V(fv), "declaration_md", "Declaration",
         shown(r, sent, F_SETTINGS, "declaration_md", e->declaration_md),
@@ -434,7 +474,7 @@ static void election_page(req *r, resp *p, svc_election *e, int status,
   p->status = status;
   adm_open(r, p, e, "Election settings", ADM_SETTINGS);
   if (sent == F_PHASE || sent == F_PUBLISH)
-    adm_errors(p, v, "h-phase");
+    adm_errors(p, v, NULL);
   wbuf_puts(b, "<p><a href=\"");
   page_href(b, "/admin/e/%s/nominations", e->slug);
   wbuf_puts(b, "\">Review the nominations</a></p>\n");
@@ -453,10 +493,54 @@ void adm_election_get(req *r, resp *p) {
   svc_election_free(&e);
 }
 
+/* Whether the page drawn for e has an element "f-" + field: the inputs
+** of the settings and timetable forms and the confirm boxes of the phase
+** forms are drawn only in some phases (election_page's sections). */
+static int field_drawn(const req *r, const svc_election *e, sent_form sent,
+                       const char *field) {
+  int k;
+  if (!field[0])
+    return 0;
+  if (sent == F_TIMETABLE) {
+    if (e->phase == PHASE_CLOSED)
+      return 0;
+    for (k = 0; k < EV_COUNT; k++)
+      if (strcmp(field, svc_event_name((svc_event)k)) == 0)
+        return !event_done(e, k, r->now);
+    return 0;
+  }
+  if (sent == F_PHASE) {
+    if (strcmp(field, "confirm-closed") == 0)
+      return e->phase != PHASE_CLOSED;
+    if (strcmp(field, "confirm-nominations") == 0)
+      return e->phase == PHASE_SETUP;
+    if (strcmp(field, "confirm-review") == 0)
+      return e->phase == PHASE_NOMINATIONS;
+    return 0;
+  }
+  if (sent == F_SETTINGS) {
+    if (e->phase == PHASE_CLOSED)
+      return 0;
+    if (strcmp(field, "tz") == 0)
+      return e->phase == PHASE_SETUP;
+    if (strcmp(field, "word_limit") == 0 ||
+        strcmp(field, "declaration_md") == 0)
+      return e->phase <= PHASE_NOMINATIONS;
+    return strcmp(field, "title") == 0 || strcmp(field, "intro_md") == 0;
+  }
+  return 0;
+}
+
 /* Answers a settings-page POST: 303 back to the page, or the page again
-** with the errors. */
+** with the errors.  After a conflict the election is read again, so the
+** page shows the state that refused the change; an error whose field is
+** not drawn on that page (a phase move's "to", an event that has
+** happened) is pointed at its form's confirm box when there is one, or
+** shown without a link. */
 static void finish(req *r, resp *p, svc_election *e, web_status s,
                    sent_form sent, const verr *v) {
+  verr c;
+  size_t i;
   int status;
   if (s == WEB_OK) {
     adm_redirect(p, "/admin/e/%s", e->slug, NULL);
@@ -464,7 +548,28 @@ static void finish(req *r, resp *p, svc_election *e, web_status s,
   }
   if (!(status = adm_fail_status(r, p, s)))
     return;
-  election_page(r, p, e, status, sent, v);
+  if (s == WEB_ECONFLICT) {
+    svc_election cur;
+    sqlite3 *db = db_get();
+    if (db && svc_election_get_id(db, e->id, &cur) == WEB_OK) {
+      svc_election_free(e);
+      *e = cur;
+    }
+  }
+  c = *v;
+  for (i = 0; i < c.n; i++) {
+    verr_item *it = &c.e[i];
+    if (sent == F_PHASE && strcmp(it->field, "to") == 0) {
+      const char *to = form_get(&r->body, "to");
+      svc_phase ph;
+      if (to && svc_phase_parse(to, &ph))
+        snprintf(it->field, sizeof it->field, "confirm-%s",
+                 svc_phase_name(ph));
+    }
+    if (!field_drawn(r, e, sent, it->field))
+      it->field[0] = 0;
+  }
+  election_page(r, p, e, status, sent, &c);
 }
 
 void adm_election_post(req *r, resp *p) {
@@ -520,7 +625,7 @@ void adm_phase_post(req *r, resp *p) {
   if (!adm_load(r, p, &e))
     return;
   if (!to || !svc_phase_parse(to, &ph))
-    verr_add(&v, "h-phase", "bad_phase", "Choose one of the buttons.");
+    verr_add(&v, "", "bad_phase", "Choose one of the buttons.");
   else if (!adm_checked(r, "confirm")) {
     char id[64];
     snprintf(id, sizeof id, "confirm-%s", svc_phase_name(ph));

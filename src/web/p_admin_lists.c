@@ -89,7 +89,7 @@ static void questions_page(req *r, resp *p, svc_election *e, int status,
   p->status = status;
   adm_open(r, p, e, "Questions", ADM_QUESTIONS);
   if (!sent)
-    adm_errors(p, v, "main");
+    adm_errors(p, v, NULL);
   wbuf_puts(b, "<p>Every candidate answers these yes or no. Members see "
                "the answers side by side on the checklist.</p>\n");
   if (n)
@@ -283,7 +283,7 @@ static void categories_page(req *r, resp *p, svc_election *e, int status,
                "at least 4 of the 9 seats go "
                "to candidates who are women\xe2\x80\x9d.</p>\n");
   if (relabel)
-    adm_errors(p, v, "main");
+    adm_errors(p, v, NULL);
   if (n) {
     wbuf_puts(b, "<div class=\"table-wrap\" role=\"region\" aria-labelledby="
                  "\"cat-cap\" tabindex=\"0\"><table><caption id=\"cat-cap\">"
@@ -410,7 +410,11 @@ void adm_category_post(req *r, resp *p) {
     adm_redirect(p, "/admin/e/%s/categories", e.slug, NULL);
   else if ((status = adm_fail_status(r, p, s)) != 0) {
     for (i = 0; i < v.n; i++) /* the errors belong to this row's box */
-      snprintf(v.e[i].field, sizeof v.e[i].field, "label-%lld", (long long)id);
+      if (s == WEB_EINVALID) /* (a conflict: the box may be gone) */
+        snprintf(v.e[i].field, sizeof v.e[i].field, "label-%lld",
+                 (long long)id);
+      else
+        v.e[i].field[0] = 0;
     categories_page(r, p, &e, status, &v, id);
   }
   svc_election_free(&e);

@@ -147,14 +147,15 @@ static void statement_field(wbuf *b, const verr *v, const svc_election *e,
   wbuf_puts(b, err ? "<div class=\"field has-error\">" : "<div class=\"field\">");
   wbuf_puts(b, "<label for=\"f-statement\">Your statement</label>");
   wbuf_printf(b, "<p class=\"hint\" id=\"f-statement-hint\">At most %zu "
-              "words, written in Markdown: a blank line starts a new "
+              "words and %d bytes (a letter outside A to Z takes 2 or 3 "
+              "bytes), written in Markdown: a blank line starts a new "
               "paragraph, *stars* give emphasis, and lines starting with "
               "\"- \" make a list. Words are counted as runs of characters "
               "between spaces that hold at least one letter, digit or other "
               "character that is not punctuation: Markdown marks such as "
               "\"-\", \"*\" or \"#\" on their own are not counted, and "
               "\"don't\", \"co-operate\" or \"&#163;5\" count as one word "
-              "each.</p>", limit);
+              "each.</p>", limit, NOM_STATEMENT_MAX);
   if (err) {
     wbuf_puts(b, "<p class=\"error-msg\" id=\"f-statement-error\">"
                  "<span class=\"visually-hidden\">Error: </span>");
@@ -162,8 +163,9 @@ static void statement_field(wbuf *b, const verr *v, const svc_election *e,
     wbuf_puts(b, "</p>");
   }
   wbuf_printf(b, "<textarea id=\"f-statement\" name=\"statement\" rows=\"14\" "
-              "data-limit=\"%zu\" aria-describedby=\"f-statement-hint "
-              "f-statement-wc%s\"%s>\n", limit,
+              "data-limit=\"%zu\" data-maxbytes=\"%d\" "
+              "aria-describedby=\"f-statement-hint "
+              "f-statement-wc%s\"%s>\n", limit, NOM_STATEMENT_MAX,
               err ? " f-statement-error" : "",
               err ? " aria-invalid=\"true\"" : "");
   esc_text(b, md);

@@ -17,6 +17,8 @@
 **   POST /api/v1/nominations/{id}/supporters {"kind","branch"|"member_ref",
 **                                             "note"}
 **   DELETE /api/v1/nominations/{id}/supporters/{sid}
+**   POST /api/v1/nominations/{id}/link      a new private edit link (the
+**                                           answer holds it once)
 **
 ** Access: the administrator must administer the nomination's election
 ** (svc_may_admin); otherwise the answer is 404, as for a nomination that
@@ -94,6 +96,27 @@ static const char *fval(const req *r, const char *name) {
   const char *s = form_value(&r->body, name, &n);
   if (!s) return NULL;
   return utf8_valid(s, n) && strlen(s) == n ? s : "";
+}
+
+/* A submitted form value for an action: NULL when absent; when it cannot
+** be passed on as text (broken UTF-8, or a NUL byte, which would cut it
+** short) a field error on name, as text_check names it ("bad_utf8",
+** "control"), and "" (so the form is shown again empty there). */
+static const char *fget(const req *r, const char *name, verr *v) {
+  size_t n;
+  const char *s = form_value(&r->body, name, &n);
+  if (!s) return NULL;
+  if (!utf8_valid(s, n)) {
+    verr_add(v, name, "bad_utf8", "This contains characters that are not "
+             "valid text (UTF-8); type it again.");
+    return "";
+  }
+  if (strlen(s) != n) {
+    verr_add(v, name, "control", "This contains a NUL character; type it "
+             "again as plain text.");
+    return "";
+  }
+  return s;
 }
 
 /* Loads nomination r->param[0] in full, and its election, for an
@@ -317,17 +340,17 @@ static void put_radios(wbuf *b, const verr *v, const char *name,
 }
 
 /* The error summary of the form that failed: field errors link to their
-** fields, a conflict (no field) to fallback. */
-static void put_form_errors(resp *p, const nom_view *w,
-                            const char *fallback) {
+** fields, a conflict (no field) to fallback; when the form is not drawn
+** (the state that refused it hides it), or fallback is NULL, the items
+** are text without a link (adm_errors). */
+static void put_form_errors(resp *p, const nom_view *w, const char *fallback,
+                            int drawn) {
   verr c;
   size_t i;
   if (!w->v || !w->v->n) return;
   c = *w->v;
-  for (i = 0; i < c.n; i++)
-    if (!c.e[i].field[0])
-      snprintf(c.e[i].field, sizeof c.e[i].field, "%s", fallback);
-  page_errors(p, &c);
+  for (i = 0; i < c.n && !drawn; i++) c.e[i].field[0] = 0;
+  adm_errors(p, &c, drawn ? fallback : NULL);
 }
 
 static void put_summary(wbuf *b, const svc_review_nom *d,
@@ -643,11 +666,18 @@ static void nom_page(req *r, resp *p, const svc_review_nom *d,
   esc_text(b, e->title);
   wbuf_puts(b, ": nominations</a></p>\n");
   if (w->v && w->v->n) {
-    const char *fb = strcmp(w->form, "decision") == 0   ? "decision"
-                     : strcmp(w->form, "withdraw") == 0 ? "withdraw_reason"
-                     : strcmp(w->form, "supporter") == 0 ? "kind"
-                                                         : "h-support";
-    put_form_errors(p, w, fb);
+    /* what put_decisions, put_withdraw and put_supporters draw */
+    int open = (e->phase == PHASE_NOMINATIONS || e->phase == PHASE_REVIEW) &&
+               d->n.status != NOM_WITHDRAWN;
+    if (strcmp(w->form, "decision") == 0)
+      put_form_errors(p, w, "decision", open);
+    else if (strcmp(w->form, "withdraw") == 0)
+      put_form_errors(p, w, "withdraw_reason",
+                      svc_nomination_withdrawable(e, &d->n));
+    else if (strcmp(w->form, "supporter") == 0)
+      put_form_errors(p, w, "kind", open);
+    else /* a revocation: its button names no field */
+      put_form_errors(p, w, NULL, 1);
   }
   if (msg) {
     wbuf_puts(b, "<p class=\"notice ok\" role=\"status\">");
@@ -730,10 +760,11 @@ static void h_decision(req *r, resp *p) {
   if (!post_target(r, p, &id)) return;
   memset(&w, 0, sizeof w);
   w.form = "decision";
-  w.decision = fval(r, "decision");
-  w.reason = fval(r, "reason");
-  s = svc_nomination_decide(id, w.decision, w.reason, r->admin_id, r->actor,
-                            r->now, &v);
+  w.decision = fget(r, "decision", &v);
+  w.reason = fget(r, "reason", &v);
+  s = v.n ? WEB_EINVALID
+          : svc_nomination_decide(id, w.decision, w.reason, r->admin_id,
+                                  r->actor, r->now, &v);
   if (s == WEB_OK) {
     redirect_done(p, id, "decision");
     return;
@@ -838,15 +869,16 @@ static void h_supporter_add(req *r, resp *p) {
   if (!post_target(r, p, &id)) return;
   memset(&w, 0, sizeof w);
   w.form = "supporter";
-  w.kind = fval(r, "kind");
-  w.branch = fval(r, "branch");
-  w.member_ref = fval(r, "member_ref");
-  w.note = fval(r, "note");
+  w.kind = fget(r, "kind", &v);
+  w.branch = fget(r, "branch", &v);
+  w.member_ref = fget(r, "member_ref", &v);
+  w.note = fget(r, "note", &v);
   in.kind = w.kind;
   in.branch = w.branch;
   in.member_ref = w.member_ref;
   in.note = w.note;
-  s = svc_review_supporter_add(id, &in, r->actor, r->now, &sid, &v);
+  s = v.n ? WEB_EINVALID
+          : svc_review_supporter_add(id, &in, r->actor, r->now, &sid, &v);
   if (s == WEB_OK) {
     redirect_done(p, id, "support");
     return;
@@ -1266,6 +1298,38 @@ static void a_supporter_revoke(req *r, resp *p) {
   api_supporter_answer(r, p, 200, sid);
 }
 
+/* A new private edit link (svc_review_new_link, as the page's button):
+** {"nomination":ID,"token":T,"link":URL}, the token shown this once.  Any
+** body must be an empty object. */
+static void a_link(req *r, resp *p) {
+  static const char *const keys[] = {NULL};
+  int64_t id;
+  char token[TOKEN_LEN + 1];
+  wbuf link;
+  web_status s;
+  jw w;
+  if (!post_target(r, p, &id) || !api_object(r, p, keys)) return;
+  s = svc_review_new_link(id, web_cfg.base_url, r->actor, r->now, token);
+  if (s) {
+    api_fail(p, s, NULL, NULL, NULL);
+    return;
+  }
+  wbuf_init(&link, 1024);
+  wbuf_puts(&link, web_cfg.base_url);
+  page_href(&link, "/n/%s", token);
+  api_begin(p, 200, &w);
+  jw_obj(&w);
+  jw_kint(&w, "nomination", id);
+  jw_kstr(&w, "token", token);
+  jw_kstr(&w, "link", wbuf_str(&link));
+  jw_obj_end(&w);
+  wbuf_puts(&p->body, "\n");
+  if (link.p) memset(link.p, 0, link.len);
+  wbuf_free(&link);
+  memset(token, 0, sizeof token);
+  p->no_store = 1;
+}
+
 /* ---------------------------------------------------------------- routes */
 
 #define GET_(pat, fn) {"GET", pat, fn, AUTH_ADMIN, BODY_NONE, RATE_READ}
@@ -1291,4 +1355,6 @@ const route routes_review[] = {
      AUTH_TOKEN, BODY_JSON, RATE_API},
     {"DELETE", "/api/v1/nominations/{id}/supporters/{sid}",
      a_supporter_revoke, AUTH_TOKEN, BODY_NONE, RATE_API},
+    {"POST", "/api/v1/nominations/{id}/link", a_link, AUTH_TOKEN, BODY_JSON,
+     RATE_API},
     {NULL, NULL, NULL, AUTH_PUBLIC, BODY_NONE, RATE_READ}};

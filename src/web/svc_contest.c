@@ -172,7 +172,9 @@ static web_status contest_check(sqlite3 *db, int64_t election_id,
     cs->slug = in->slug;
     cs->title = *title;
     cs->rules = in->rules;
-    cs->kind = in->threshold_kind && *in->threshold_kind
+    /* no threshold, no kind: what a branch's link and the queue count
+    ** by is the kind, so a kind without a threshold must not linger */
+    cs->kind = in->threshold > 0 && in->threshold_kind && *in->threshold_kind
                    ? in->threshold_kind
                    : NULL;
     cs->seats = in->seats;
@@ -421,6 +423,20 @@ static web_status ct_write_fn(sqlite3 *db, void *ctx) {
                   svc_phase_name(ph));
     s = WEB_ECONFLICT;
     goto out;
+  }
+  if (id <= 0) {
+    int64_t count = svcs_count(db, "contests", x->election_id);
+    if (count < 0) {
+      s = WEB_EDB;
+      goto out;
+    }
+    if (count >= SVC_MAX_CONTESTS) {
+      svcs_conflict(x->v, "", "too_many",
+                    "An election can have at most %d contests.",
+                    SVC_MAX_CONTESTS);
+      s = WEB_ECONFLICT;
+      goto out;
+    }
   }
   if (id > 0 && ph != PHASE_SETUP && strcmp(old.slug, nw.slug) != 0) {
     svcs_conflict(x->v, "slug", "phase",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "svc.h"
+#include "svc_setup.h" /* SVC_MAX_CONTESTS */
 
 static const char *const phase_names[PHASE_COUNT] = {
     "setup", "nominations", "review", "voting", "counted", "closed"};
@@ -176,14 +177,19 @@ web_status svc_contests(sqlite3 *db, int64_t election_id, svc_contest **out,
   if (!st) return WEB_EDB;
   sqlite3_bind_int64(st, 1, election_id);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (cnt == SVC_MAX_CONTESTS) { /* more than creation allows */
+      sqlite3_reset(st);
+      svc_contests_free(v, cnt);
+      return WEB_ETOOBIG;
+    }
     if (cnt == cap) {
       svc_contest *nv;
       cap = cap ? cap * 2 : 8;
-      if (cap > 1000 ||
-          !(nv = realloc(v, cap * sizeof *v))) {
+      if (cap > SVC_MAX_CONTESTS) cap = SVC_MAX_CONTESTS;
+      if (!(nv = realloc(v, cap * sizeof *v))) {
         sqlite3_reset(st);
         svc_contests_free(v, cnt);
-        return cap > 1000 ? WEB_ETOOBIG : WEB_ENOMEM;
+        return WEB_ENOMEM;
       }
       v = nv;
     }

@@ -66,6 +66,14 @@ static web_status q_write_fn(sqlite3 *db, void *ctx) {
     }
     sqlite3_bind_int64(st, 1, id);
   } else {
+    int64_t count = svcs_count(db, "questions", x->election_id);
+    if (count < 0) return WEB_EDB;
+    if (count >= SVC_MAX_QUESTIONS) {
+      svcs_conflict(x->v, "", "too_many",
+                    "An election can have at most %d questions.",
+                    SVC_MAX_QUESTIONS);
+      return WEB_ECONFLICT;
+    }
     st = db_stmt(db, "INSERT INTO questions (election_id, text, short, "
                      "allow_comment, position) VALUES (?5, ?2, ?3, ?4, "
                      "(SELECT coalesce(max(position), 0) + 1 FROM questions "
@@ -185,7 +193,12 @@ web_status svc_questions(sqlite3 *db, int64_t election_id,
   sqlite3_bind_int64(st, 1, election_id);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     svc_question *q;
-    if (!svcs_grow((void **)&v, &cap, cnt, sizeof *v, 10000)) {
+    if (cnt == SVC_MAX_QUESTIONS) { /* more than creation allows */
+      sqlite3_reset(st);
+      svc_questions_free(v, cnt);
+      return WEB_ETOOBIG;
+    }
+    if (!svcs_grow((void **)&v, &cap, cnt, sizeof *v, SVC_MAX_QUESTIONS)) {
       rc = SQLITE_NOMEM;
       break;
     }
@@ -264,6 +277,16 @@ static web_status cat_write_fn(sqlite3 *db, void *ctx) {
                     "This election already has a category called %s.",
                     x->slug);
       return WEB_ECONFLICT;
+    }
+    {
+      int64_t count = svcs_count(db, "categories", x->election_id);
+      if (count < 0) return WEB_EDB;
+      if (count >= SVC_MAX_CATEGORIES) {
+        svcs_conflict(x->v, "", "too_many",
+                      "An election can have at most %d categories.",
+                      SVC_MAX_CATEGORIES);
+        return WEB_ECONFLICT;
+      }
     }
     snprintf(slug, sizeof slug, "%s", x->slug);
     st = db_stmt(db, "INSERT INTO categories (election_id, slug, label) "
@@ -373,7 +396,12 @@ web_status svc_categories(sqlite3 *db, int64_t election_id,
   sqlite3_bind_int64(st, 1, election_id);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     svc_category *c;
-    if (!svcs_grow((void **)&v, &cap, cnt, sizeof *v, 10000)) {
+    if (cnt == SVC_MAX_CATEGORIES) { /* more than creation allows */
+      sqlite3_reset(st);
+      svc_categories_free(v, cnt);
+      return WEB_ETOOBIG;
+    }
+    if (!svcs_grow((void **)&v, &cap, cnt, sizeof *v, SVC_MAX_CATEGORIES)) {
       rc = SQLITE_NOMEM;
       break;
     }
@@ -442,6 +470,16 @@ static web_status br_write_fn(sqlite3 *db, void *ctx) {
       return WEB_ECONFLICT;
     }
     if (rc != SQLITE_DONE) return db_status(rc);
+    {
+      int64_t count = svcs_count(db, "branches", x->election_id);
+      if (count < 0) return WEB_EDB;
+      if (count >= SVC_MAX_BRANCHES) {
+        svcs_conflict(x->v, "", "too_many",
+                      "An election can have at most %d branches.",
+                      SVC_MAX_BRANCHES);
+        return WEB_ECONFLICT;
+      }
+    }
     st = db_stmt(db, "INSERT INTO branches (election_id, name, link_hash) "
                      "VALUES (?1, ?2, ?3)");
     if (!st) return WEB_EDB;
@@ -544,7 +582,12 @@ web_status svc_branches(sqlite3 *db, int64_t election_id, svc_branch **out,
   sqlite3_bind_int64(st, 1, election_id);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     svc_branch *b;
-    if (!svcs_grow((void **)&v, &cap, cnt, sizeof *v, 100000)) {
+    if (cnt == SVC_MAX_BRANCHES) { /* more than creation allows */
+      sqlite3_reset(st);
+      svc_branches_free(v, cnt);
+      return WEB_ETOOBIG;
+    }
+    if (!svcs_grow((void **)&v, &cap, cnt, sizeof *v, SVC_MAX_BRANCHES)) {
       rc = SQLITE_NOMEM;
       break;
     }

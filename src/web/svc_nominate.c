@@ -21,6 +21,25 @@
 #include "http.h"
 #include "svc_nominate.h"
 
+/* The nomination form holds two fields per question (answer, comment),
+** one per category chosen, and name, email, statement, declaration,
+** action and csrf: it must parse within FORM_MAX_FIELDS. */
+_Static_assert(2 * NOM_MAX_QUESTIONS + NOM_MAX_CATEGORIES + 16 <=
+                   FORM_MAX_FIELDS,
+               "the nomination form would exceed FORM_MAX_FIELDS");
+/* A statement of NOM_STATEMENT_MAX bytes that are all percent-encoded
+** (every byte of non-ASCII text is, %XX) still fits the form body with
+** the name and email beside it, so an over-long statement is refused on
+** its field (too_long) before the body cap answers 413. */
+_Static_assert(3 * ((size_t)NOM_STATEMENT_MAX + NOM_NAME_MAX +
+                    NOM_EMAIL_MAX) + 2048 <= FORM_BODY_MAX,
+               "a whole statement must fit the form body");
+
+/* Audit detail buffers (svc_setup.h: SVC_JSON_WORST). */
+#define DETAIL_NOM (SVC_DETAIL_BASE + SVC_JSON_WORST(NOM_NAME_MAX))
+#define DETAIL_WITHDRAW (SVC_DETAIL_BASE + SVC_JSON_WORST(NOM_REASON_MAX))
+#define DETAIL_SUPPORT (SVC_DETAIL_BASE + SVC_JSON_WORST(SVC_BRANCH_MAX))
+
 /* ------------------------------------------------------------- helpers */
 
 static char *col_dup(sqlite3_stmt *st, int i) {
@@ -206,13 +225,17 @@ static web_status read_questions(sqlite3 *db, int64_t election_id,
   sqlite3_bind_int64(st, 1, election_id);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     svc_question *q;
+    if (s->nq == NOM_MAX_QUESTIONS) { /* more than creation allows */
+      sqlite3_reset(st);
+      return WEB_ETOOBIG;
+    }
     if (s->nq == cap) {
       svc_question *nv;
       cap = cap ? cap * 2 : 8;
-      if (cap > NOM_MAX_QUESTIONS * 2 ||
-          !(nv = realloc(s->q, cap * sizeof *nv))) {
+      if (cap > NOM_MAX_QUESTIONS) cap = NOM_MAX_QUESTIONS;
+      if (!(nv = realloc(s->q, cap * sizeof *nv))) {
         sqlite3_reset(st);
-        return cap > NOM_MAX_QUESTIONS * 2 ? WEB_ETOOBIG : WEB_ENOMEM;
+        return WEB_ENOMEM;
       }
       s->q = nv;
     }
@@ -242,13 +265,17 @@ static web_status read_categories(sqlite3 *db, int64_t election_id,
   sqlite3_bind_int64(st, 1, election_id);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     svc_category *c;
+    if (s->ncat == NOM_MAX_CATEGORIES) { /* more than creation allows */
+      sqlite3_reset(st);
+      return WEB_ETOOBIG;
+    }
     if (s->ncat == cap) {
       svc_category *nv;
       cap = cap ? cap * 2 : 8;
-      if (cap > NOM_MAX_CATEGORIES * 2 ||
-          !(nv = realloc(s->cat, cap * sizeof *nv))) {
+      if (cap > NOM_MAX_CATEGORIES) cap = NOM_MAX_CATEGORIES;
+      if (!(nv = realloc(s->cat, cap * sizeof *nv))) {
         sqlite3_reset(st);
-        return cap > NOM_MAX_CATEGORIES * 2 ? WEB_ETOOBIG : WEB_ENOMEM;
+        return WEB_ENOMEM;
       }
       s->cat = nv;
     }
@@ -550,8 +577,17 @@ web_status svc_nom_validate(const svc_election *e, const svc_nom_spec *s,
       verr_add(v, "email", "bad_email", "Enter an email address in the "
                "form name@example.org.");
   }
-  if (check_text(v, "statement", "Your statement", in->statement,
-                 &in->statement_len, NOM_STATEMENT_MAX, 1, 0)) {
+  if (!check_text(v, "statement", "Your statement", in->statement,
+                  &in->statement_len, NOM_STATEMENT_MAX, 1, 0)) {
+    verr_item *it = v->n ? &v->e[v->n - 1] : NULL;
+    if (it && strcmp(it->field, "statement") == 0 &&
+        strcmp(it->code, "too_long") == 0) /* say why in bytes */
+      snprintf(it->msg, sizeof it->msg,
+               "Your statement is too long: it takes %zu bytes and the "
+               "limit is %d. Letters outside A to Z take 2 or 3 bytes "
+               "each; shorten it.",
+               in->statement_len, NOM_STATEMENT_MAX);
+  } else {
     in->words = words_count(in->statement, in->statement_len);
     if (in->words == 0)
       verr_add(v, "statement", "required", "Write your statement.");
@@ -746,7 +782,7 @@ static web_status submit_fn(sqlite3 *db, void *ctx) {
   c->id = sqlite3_last_insert_rowid(db);
   if ((ws = write_parts(db, c->id, c->s, c->in, c->html)) != WEB_OK)
     return ws;
-  wbuf_init(&detail, 4096);
+  wbuf_init(&detail, DETAIL_NOM);
   jw_init(&w, &detail);
   jw_obj(&w);
   jw_kstr(&w, "contest", c->s->contest.slug);
@@ -870,7 +906,7 @@ static web_status edit_fn(sqlite3 *db, void *ctx) {
   if ((ws = db_exec_stmt(st)) != WEB_OK) return ws;
   if ((ws = write_parts(db, c->id, c->s, c->in, c->html)) != WEB_OK)
     return ws;
-  wbuf_init(&detail, 4096);
+  wbuf_init(&detail, DETAIL_NOM);
   jw_init(&w, &detail);
   jw_obj(&w);
   jw_kstr(&w, "contest", c->s->contest.slug);
@@ -964,7 +1000,7 @@ static web_status withdraw_fn(sqlite3 *db, void *ctx) {
   sqlite3_bind_int64(st, 1, c->id);
   sqlite3_bind_int64(st, 2, c->now);
   if ((ws = db_exec_stmt(st)) != WEB_OK) return ws;
-  wbuf_init(&detail, 8192);
+  wbuf_init(&detail, DETAIL_WITHDRAW);
   jw_init(&w, &detail);
   jw_obj(&w);
   jw_kstr(&w, "by", c->admin_id > 0 ? "admin" : "candidate");
@@ -1166,7 +1202,7 @@ static web_status support_change(sqlite3 *db, struct support_ctx *c,
     sqlite3_bind_int64(st, 2, c->now);
   }
   if ((ws = db_exec_stmt(st)) != WEB_OK) return ws;
-  wbuf_init(&detail, 1024);
+  wbuf_init(&detail, DETAIL_SUPPORT);
   jw_init(&w, &detail);
   jw_obj(&w);
   jw_kstr(&w, "branch", b->name);
@@ -1215,8 +1251,8 @@ static web_status support_fn(sqlite3 *db, void *ctx) {
                    "WHERE s.nomination_id = n.id AND s.branch_id = ?2 AND "
                    "s.revoked_at IS NULL) FROM nominations n JOIN contests c "
                    "ON c.id = n.contest_id WHERE c.election_id = ?1 AND "
-                   "c.threshold_kind = 'branch' AND n.status IN "
-                   "('submitted', 'accepted') ORDER BY n.id");
+                   "c.threshold_kind = 'branch' AND c.threshold > 0 AND "
+                   "n.status IN ('submitted', 'accepted') ORDER BY n.id");
   if (!st) {
     ws = WEB_EDB;
     goto done;

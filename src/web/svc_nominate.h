@@ -46,11 +46,19 @@
 
 #define NOM_NAME_MAX 200
 #define NOM_EMAIL_MAX 254
-#define NOM_STATEMENT_MAX 20000 /* bytes of Markdown */
+/* A statement's bytes of Markdown.  Fixed, not a multiple of the word
+** limit: it is what the 64 KiB form body (FORM_BODY_MAX) can carry when
+** every byte is percent-encoded, as non-ASCII text is (3 bytes each),
+** with the other fields beside it; svc_nominate.c checks that at compile
+** time.  2000 words (SVC_WORDS_MAX) of English take about 12,000 bytes;
+** text in Greek or Cyrillic takes two bytes a letter, so a statement
+** there reaches this cap at about 1,300 words: the form's hint says so
+** and the field's error names the cap in bytes. */
+#define NOM_STATEMENT_MAX 20000
 #define NOM_COMMENT_MAX 1000
 #define NOM_REASON_MAX 2000
-#define NOM_MAX_QUESTIONS 200
-#define NOM_MAX_CATEGORIES 200
+#define NOM_MAX_QUESTIONS SVC_MAX_QUESTIONS
+#define NOM_MAX_CATEGORIES SVC_MAX_CATEGORIES
 
 /* ------------------------------------------------------ what is asked */
 
@@ -187,7 +195,7 @@ int svc_support_open(const svc_election *e);
 /* Sets the support of the branch behind token to exactly the nominations
 ** in ids[0..n) among those it may support: the submitted and accepted
 ** nominations of its election's contests whose threshold_kind is
-** "branch".  Ids outside that set are ignored; eligible nominations not
+** "branch" and threshold > 0 (the contests the branch's page lists).  Ids outside that set are ignored; eligible nominations not
 ** in ids lose this branch's support (if they had it).  One supporter row
 ** per branch per nomination (the unique index supporters_one_branch):
 ** supporting twice changes nothing.  Each change is audited in the same

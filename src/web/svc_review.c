@@ -19,7 +19,14 @@
 
 #include "svc_review.h"
 
-#define DETAIL_MAX ((size_t)16 << 10) /* one audit detail */
+/* One audit detail (svc_setup.h: SVC_JSON_WORST): the largest holds a
+** decision's or withdrawal's reason; a supporter's holds a branch name or
+** member reference and a note. */
+#define DETAIL_MAX (SVC_DETAIL_BASE + SVC_JSON_WORST(REVIEW_REASON_MAX))
+_Static_assert(SVC_JSON_WORST(SVC_BRANCH_MAX) +
+                       SVC_JSON_WORST(REVIEW_NOTE_MAX) <=
+                   SVC_JSON_WORST(REVIEW_REASON_MAX),
+               "a supporter's detail must fit DETAIL_MAX");
 #define LIST_MAX 100000               /* rows in one reader's answer */
 
 /* --------------------------------------------------------------- helpers */

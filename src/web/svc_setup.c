@@ -127,6 +127,27 @@ web_status svcs_audit(sqlite3 *db, int64_t now, const char *actor,
                       kind ? obj : NULL, wbuf_str(detail));
 }
 
+int64_t svcs_count(sqlite3 *db, const char *table, int64_t election_id) {
+  /* one literal per table: db_stmt caches by the literal's address */
+  static const char *const tables[] = {"contests", "questions",
+                                       "categories", "branches"};
+  static const char *const sql[] = {
+      "SELECT count(*) FROM contests WHERE election_id = ?1",
+      "SELECT count(*) FROM questions WHERE election_id = ?1",
+      "SELECT count(*) FROM categories WHERE election_id = ?1",
+      "SELECT count(*) FROM branches WHERE election_id = ?1"};
+  sqlite3_stmt *st = NULL;
+  int64_t n = -1;
+  size_t i;
+  for (i = 0; i < sizeof tables / sizeof tables[0]; i++)
+    if (strcmp(table, tables[i]) == 0) st = db_stmt(db, sql[i]);
+  if (!st) return -1;
+  sqlite3_bind_int64(st, 1, election_id);
+  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  return n;
+}
+
 char *svcs_col_dup(sqlite3_stmt *st, int i) {
   const unsigned char *t = sqlite3_column_text(st, i);
   return strdup(t ? (const char *)t : "");
@@ -156,8 +177,24 @@ typedef struct detail {
   jw w;
 } detail;
 
+/* The set-up actions' details (svcs_detail_open) hold at most: a
+** question's text and short label, old and new; a contest's title, tags
+** and constraints, old and new; titles and labels.  The audit line around
+** a detail (audit.c) is capped at 64 KiB. */
+#define DETAIL_CAP ((size_t)32 << 10)
+_Static_assert(SVC_DETAIL_BASE + 2 * (SVC_JSON_WORST(SVC_QUESTION_MAX) +
+                                      SVC_JSON_WORST(SVC_SHORT_MAX)) <=
+                   DETAIL_CAP,
+               "a question's detail must fit");
+_Static_assert(SVC_DETAIL_BASE +
+                       2 * (SVC_JSON_WORST(SVC_TITLE_MAX) +
+                            SVC_MAX_TAGS * (SVC_TAG_MAX + 3) +
+                            SVC_MAX_CONSTRAINTS * (SVC_SLUG_MAX + 64)) <=
+                   DETAIL_CAP,
+               "a contest's detail must fit");
+
 void svcs_detail_open(wbuf *b, jw *w) {
-  wbuf_init(b, (size_t)32 << 10);
+  wbuf_init(b, DETAIL_CAP);
   jw_init(w, b);
   jw_obj(w);
 }
@@ -211,6 +248,11 @@ static web_status el_check(const svc_election_input *in, int creating,
       verr_add(v, "slug", "invalid",
                "The short name must be 1 to 40 lowercase letters, digits "
                "and hyphens.");
+    else if (creating && strcmp(in->slug, "new") == 0)
+      /* /admin/e/new is the new-election page */
+      verr_add(v, "slug", "reserved",
+               "The short name \xe2\x80\x9cnew\xe2\x80\x9d is taken by "
+               "the page that creates elections; choose another.");
     else if (!(c->slug = strdup(in->slug)))
       oom = 1;
   }
@@ -264,7 +306,7 @@ static web_status el_create_fn(sqlite3 *db, void *ctx) {
   x->id = 0;
   st = db_stmt(db, "SELECT o.id, o.tz FROM orgs o JOIN org_admins a ON "
                    "a.org_id = o.id WHERE a.admin_id = ?1 AND "
-                   "(?2 <= 0 OR o.id = ?2) ORDER BY o.id LIMIT 1");
+                   "(?2 = 0 OR o.id = ?2) ORDER BY o.id LIMIT 1");
   if (!st) return WEB_EDB;
   sqlite3_bind_int64(st, 1, x->admin_id);
   sqlite3_bind_int64(st, 2, x->org_id);
@@ -274,7 +316,12 @@ static web_status el_create_fn(sqlite3 *db, void *ctx) {
     svcs_col_copy(st, 1, tz, sizeof tz);
   }
   sqlite3_reset(st);
-  if (rc == SQLITE_DONE) return WEB_ENOTFOUND;
+  if (rc == SQLITE_DONE && x->org_id != SVC_ORG_DEFAULT) {
+    verr_add(x->v, "org", "unknown",
+             "Choose one of the organisations you administer.");
+    return WEB_EINVALID;
+  }
+  if (rc == SQLITE_DONE) return WEB_ENOTFOUND; /* an admin of no org */
   if (rc != SQLITE_ROW) return db_status(rc);
   if (x->c->tz) snprintf(tz, sizeof tz, "%s", x->c->tz);
   if (!tz_valid(tz)) snprintf(tz, sizeof tz, "UTC");
@@ -336,9 +383,12 @@ web_status svc_election_create(const svc_election_input *in, int64_t org_id,
   web_status s;
   v->n = 0;
   if (id_out) *id_out = 0;
-  if ((s = el_check(in, 1, &c, v)) != WEB_OK) {
+  if (org_id < 0)
+    verr_add(v, "org", "invalid",
+             "Choose one of the organisations you administer.");
+  if ((s = el_check(in, 1, &c, v)) != WEB_OK || v->n) {
     el_clean_free(&c);
-    return s;
+    return s ? s : WEB_EINVALID;
   }
   x.c = &c;
   x.org_id = org_id;
@@ -426,6 +476,16 @@ static web_status el_update_fn(sqlite3 *db, void *ctx) {
     s = WEB_EINVALID;
     goto out;
   }
+  /* a deadline that has passed has happened (svc_timetable_set): a new
+  ** zone must not move it */
+  for (i = 0; ch_tz && i < EV_COUNT; i++)
+    if (e.at[i] && e.at[i] <= x->now && at[i] != e.at[i]) {
+      svcs_conflict(x->v, "tz", "phase",
+                    "%s has passed; a new time zone would move it.",
+                    svc_event_label((svc_event)i));
+      s = WEB_ECONFLICT;
+      goto out;
+    }
   st = db_stmt(db, "UPDATE elections SET title = ?2, tz = ?3, "
                    "word_limit = ?4, declaration_md = ?5, intro_md = ?6 "
                    "WHERE id = ?1");

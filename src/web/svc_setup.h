@@ -16,10 +16,11 @@
 **    ("nominations_open", ...); "seats", "rules", "threshold",
 **    "threshold_kind", "constraints.N.category", "constraints.N.min",
 **    "constraints.N.max", "eligible_tags.N" (N 0-based, in input order);
-**    "text", "short", "allow_comment"; "label"; "name"; "to".
+**    "text", "short", "allow_comment"; "label"; "name"; "to"; "org".
 **  - WEB_ECONFLICT (the stored state forbids it) also fills v with exactly
 **    one item: its code is the API's 409 code ("phase", "phase_backwards",
-**    "duplicate", "already_published", "revoked", "not_available") and
+**    "duplicate", "already_published", "revoked", "not_available",
+**    "too_many") and
 **    its msg a sentence for people; its field is the field concerned
 **    ("slug" for a duplicate slug) or "" when none.  HTML handlers may
 **    re-render their form with v for both WEB_EINVALID and WEB_ECONFLICT;
@@ -53,7 +54,7 @@
 #define SVC_TITLE_MAX 200        /* election and contest titles */
 #define SVC_MD_MAX 20000         /* declaration_md, intro_md (bytes) */
 #define SVC_WORDS_MIN 10         /* word_limit range */
-#define SVC_WORDS_MAX 5000
+#define SVC_WORDS_MAX 2000       /* (the schema's CHECK allows 5000) */
 #define SVC_WORDS_DEFAULT 250
 #define SVC_MAX_CONSTRAINTS 20   /* per contest */
 #define SVC_MAX_TAGS 20          /* eligibility tags per contest */
@@ -64,6 +65,23 @@
 #define SVC_LABEL_MAX 100        /* a category's label */
 #define SVC_BRANCH_MAX 200       /* a branch's name */
 #define SVC_TOKEN_LABEL_MAX 100  /* an API token's label */
+/* How many of each an election may hold: creating one more is
+** WEB_ECONFLICT "too_many" (checked inside the creating transaction), and
+** the readers refuse more (WEB_ETOOBIG) rather than grow without end.
+** 100 questions and 100 categories keep the nomination form (two fields
+** per question, one per category, and a few more) under FORM_MAX_FIELDS;
+** svc_nominate.c checks that at compile time. */
+#define SVC_MAX_QUESTIONS 100
+#define SVC_MAX_CATEGORIES 100
+#define SVC_MAX_CONTESTS 100
+#define SVC_MAX_BRANCHES 1000
+/* Audit details: esc_json writes a control character (TAB, LF) as
+** \u00XX, six bytes for one, so a detail holding submitted text of at
+** most n bytes needs SVC_JSON_WORST(n) for it, plus its keys and numbers
+** (SVC_DETAIL_BASE covers those of every detail).  Each detail buffer is
+** sized from these, never from a guess. */
+#define SVC_JSON_WORST(n) (6 * (size_t)(n) + 2)
+#define SVC_DETAIL_BASE ((size_t)1024)
 /* An API token as shown once: "hst_" + TOKEN_LEN chars + NUL. */
 #define SVC_API_TOKEN_SIZE (4 + TOKEN_LEN + 1)
 /* Slugs are [a-z0-9-]{1,40}; 1 if s is one. */
@@ -72,7 +90,8 @@ int svc_slug_ok(const char *s);
 /* ------------------------------------------------------------ elections */
 
 /* Settings of an election.  For svc_election_create: slug and title are
-** required; tz NULL or "" takes the org's zone; word_limit 0 takes
+** required (the slug "new" is refused, field error "reserved": it is the
+** address of the new-election page); tz NULL or "" takes the org's zone; word_limit 0 takes
 ** SVC_WORDS_DEFAULT; NULL markdown is "".  For svc_election_update: NULL
 ** (or word_limit 0) leaves that setting unchanged. */
 typedef struct svc_election_input {
@@ -84,12 +103,16 @@ typedef struct svc_election_input {
   const char *intro_md;       /* shown on the election page, <= 20000 */
 } svc_election_input;
 
-/* Creates an election in phase setup for org org_id (the admin must be a
-** member of it: else WEB_ENOTFOUND; org_id <= 0 takes the admin's first
-** org, by id).  Also writes its election_orgs row.  A slug already used
+/* Creates an election in phase setup for org org_id.  org_id
+** SVC_ORG_DEFAULT (0) takes the admin's first org, by id; any other id
+** must be one of the admin's orgs: a negative id, or an org the admin
+** does not belong to (checked inside the transaction), is a field error
+** on "org" ("invalid" / "unknown"); an admin of no org at all gets
+** WEB_ENOTFOUND.  Also writes its election_orgs row.  A slug already used
 ** gives WEB_ECONFLICT "duplicate" on field "slug".  Audited
 ** "election.create" with the settings (markdown as its length and
 ** BLAKE2b-256 hex).  *id_out gets the new id (id_out may be NULL). */
+#define SVC_ORG_DEFAULT 0
 web_status svc_election_create(const svc_election_input *in, int64_t org_id,
                                const char *actor, int64_t admin_id,
                                int64_t now, verr *v, int64_t *id_out);
@@ -131,9 +154,10 @@ web_status svc_election_update(int64_t election_id,
 **                  voting_close; the error names the later event.
 ** An event that has happened (its phase has been reached: nominations_open
 ** once the phase is nominations or later, nominations_close at review,
-** voting_open at voting, voting_close at counted) cannot be changed or
-** cleared: WEB_ECONFLICT "phase" naming the event; giving its current
-** value again is not a change.  In phase closed nothing changes.  Each
+** voting_open at voting, voting_close at counted; or its stored time is
+** at or before now, even when the clock thread has not moved the phase
+** yet) cannot be changed or cleared: WEB_ECONFLICT "phase" naming the
+** event; giving its current value again is not a change.  In phase closed nothing changes.  Each
 ** changed event is audited as one "election.timetable" row with detail
 ** {"event":..,"old":{"local":..,"at":..}|null,"new":{..}|null}.  No
 ** change at all: WEB_OK and no audit row. */
@@ -184,7 +208,8 @@ typedef struct svc_contest_input {
   const char *rules;          /* one of stv_rule_names() */
   int threshold;              /* supporting nominations needed, 0..1000 */
   const char *threshold_kind; /* "branch" or "member" when threshold > 0;
-                                 NULL or "" when 0 */
+                                 with threshold 0 it is ignored and the
+                                 contest stores none (NULL) */
   const svc_constraint_input *constraints; /* at most 20, categories
                                               distinct */
   size_t n_constraints;
@@ -200,7 +225,8 @@ web_status svc_contest_check(sqlite3 *db, int64_t election_id,
                              const svc_contest_input *in, verr *v);
 
 /* Creates a contest at the end of the election's list.  Duplicate slug:
-** WEB_ECONFLICT "duplicate" on "slug".  Audited "contest.create" (object
+** WEB_ECONFLICT "duplicate" on "slug"; the election's SVC_MAX_CONTESTS
+** reached: "too_many".  Audited "contest.create" (object
 ** "contest:ID") with its settings, constraints and tags. */
 web_status svc_contest_create(int64_t election_id,
                               const svc_contest_input *in, const char *actor,
@@ -257,7 +283,8 @@ typedef struct svc_question {
 } svc_question;
 
 /* Audited "question.create" / "question.update" / "question.move"
-** (object "question:ID"). */
+** (object "question:ID").  Creating one past SVC_MAX_QUESTIONS:
+** WEB_ECONFLICT "too_many". */
 web_status svc_question_create(int64_t election_id,
                                const svc_question_input *in,
                                const char *actor, int64_t admin_id,
@@ -280,7 +307,8 @@ void svc_questions_free(svc_question *q, size_t n);
 /* Categories a candidate may declare ("woman", "bame"): slug
 ** [a-z0-9-]{1,40} unique in the election, label 1..100 bytes one line.
 ** Created and relabelled in setup and nominations (else "phase"); the
-** slug cannot change.  Audited "category.create" / "category.update". */
+** slug cannot change.  Audited "category.create" / "category.update".
+** Creating one past SVC_MAX_CATEGORIES: WEB_ECONFLICT "too_many". */
 typedef struct svc_category {
   int64_t id;
   char slug[SVC_SLUG_MAX + 1];
@@ -307,7 +335,8 @@ void svc_categories_free(svc_category *c, size_t n);
 ** link_out (the page shows base_url + "/s/" + token); only its
 ** auth_token_hash is stored (branches.link_hash).  svc_branch_new_link
 ** replaces it (the old link stops working).  Audited "branch.create" /
-** "branch.new_link" (object "branch:ID"; never the token). */
+** "branch.new_link" (object "branch:ID"; never the token).  Creating one
+** past SVC_MAX_BRANCHES: WEB_ECONFLICT "too_many". */
 typedef struct svc_branch {
   int64_t id;
   char *name;
@@ -389,11 +418,21 @@ typedef struct svc_audit_entry {
 } svc_audit_entry;
 /* Entries with seq > after, in seq order, at most limit (1..1000; other
 ** values are clamped).  election_id > 0 keeps that election's entries
-** only; otherwise, with admin_id > 0, the entries of no election and of
-** the elections admin_id administers; admin_id <= 0 means every entry. */
+** only; otherwise, with admin_id > 0, the entries admin_id may see: those
+** of the elections admin_id administers, and those of no election that
+** concern admin_id: the actor is "admin:ID" or one of ID's API tokens
+** ("token:N"), or the detail's "admin" is ID; or that concern no
+** administrator at all (actor "system" and no "admin" in the detail, such
+** as setup_link.issue).  So another organisation's administrator never
+** sees your sign-ins or your tokens' labels.  admin_id <= 0 means every
+** entry. */
 web_status svc_audit_page(sqlite3 *db, int64_t election_id, int64_t admin_id,
                           int64_t after, int limit, svc_audit_entry **out,
                           size_t *n);
+/* The same entries as svc_audit_page(db, 0, admin_id, ...) (admin_id > 0),
+** newest first: seq < before, at most limit (1..1000, clamped). */
+web_status svc_audit_back(sqlite3 *db, int64_t admin_id, int64_t before,
+                          int limit, svc_audit_entry **out, size_t *n);
 void svc_audit_free(svc_audit_entry *a, size_t n);
 /* The last entry's seq and hash (0 and 64 zeros when the log is empty). */
 web_status svc_audit_head(sqlite3 *db, int64_t *seq, char hash[65]);
@@ -436,6 +475,10 @@ void svcs_order_check(const int64_t at[EV_COUNT], const char *field,
 /* The id of category slug in election_id: 0 if none, -1 on a database
 ** error. */
 int64_t svcs_category_id(sqlite3 *db, int64_t election_id, const char *slug);
+/* The number of rows of election_id in table "contests", "questions",
+** "categories" or "branches" (for the SVC_MAX_* caps); -1 on a database
+** error or another table. */
+int64_t svcs_count(sqlite3 *db, const char *table, int64_t election_id);
 /* Column helpers: a malloc'd copy ("" for NULL), and a bounded copy. */
 char *svcs_col_dup(sqlite3_stmt *st, int i);
 void svcs_col_copy(sqlite3_stmt *st, int i, char *out, size_t cap);

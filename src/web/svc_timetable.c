@@ -130,7 +130,7 @@ bad:
   return WEB_EINVALID;
 }
 
-/* 1 if the event has happened, judging by the phase. */
+/* 1 if the event has happened by the phase: its phase has been reached. */
 static int event_past(svc_event ev, svc_phase ph) {
   switch (ev) {
   case EV_NOMINATIONS_OPEN: return ph >= PHASE_NOMINATIONS;
@@ -201,6 +201,16 @@ static web_status tt_set_fn(sqlite3 *db, void *ctx) {
                     "%s has already happened (the election is in phase %s); "
                     "it cannot change.",
                     svc_event_label((svc_event)i), svc_phase_name(e.phase));
+      s = WEB_ECONFLICT;
+      goto out;
+    }
+    /* its time has come: it has happened even if the clock thread has
+    ** not moved the phase yet (a new close time must not reopen
+    ** nominations) */
+    if (e.at[i] && e.at[i] <= x->now) {
+      svcs_conflict(x->v, svc_event_name((svc_event)i), "phase",
+                    "%s has passed; it cannot change.",
+                    svc_event_label((svc_event)i));
       s = WEB_ECONFLICT;
       goto out;
     }

@@ -6,7 +6,9 @@
 ** inside their transactions: a nomination submitted with an election
 ** read while it was open is refused once the database says closed, edits
 ** of a decided nomination, withdrawal, and branch support (idempotent,
-** ineligible ids ignored, phase).  Refused actions must leave the rows
+** ineligible ids ignored, phase; contests without a threshold left
+** alone); audit details at their worst case (text of TABs and LFs); the
+** caps on questions and categories.  Refused actions must leave the rows
 ** and the audit head alone; accepted ones write their audit row, and the
 ** chain verifies at the end of every test.
 */
@@ -565,6 +567,133 @@ static void test_support(void **state) {
   svc_election_free(&e);
 }
 
+/* Audit details hold submitted text escaped for JSON, where a TAB or LF
+** takes six bytes (\u0009): a withdrawal reason of 2000 such bytes, and a
+** branch's name of 200, must still fit (they gave WEB_ENOMEM, a 500). */
+static void test_detail_worst_case(void **state) {
+  svc_election e;
+  svc_nom_spec s;
+  svc_nom_input in;
+  char tok[TOKEN_LEN + 1], reason[NOM_REASON_MAX + 1];
+  char name[SVC_BRANCH_MAX + 1], link[TOKEN_LEN + 1];
+  int64_t id = 0, other = 0;
+  int changes = 0;
+  unsigned char h[32];
+  sqlite3_stmt *st = NULL;
+  size_t i;
+  verr er;
+  (void)state;
+  load(&e, &s);
+  input(&s, GOOD, &in);
+  assert_int_equal(svc_nomination_submit(&e, &s, &in, NOW, &er, &id, tok),
+                   WEB_OK);
+  assert_int_equal(svc_nomination_submit(&e, &s, &in, NOW, &er, &other,
+                                         tok),
+                   WEB_OK);
+  reason[0] = 'a';
+  for (i = 1; i < NOM_REASON_MAX - 1; i++) reason[i] = i % 2 ? '\t' : '\n';
+  reason[NOM_REASON_MAX - 1] = 'z';
+  reason[NOM_REASON_MAX] = 0;
+  assert_int_equal(svc_nomination_withdraw(id, 1, reason, "admin:1", NOW),
+                   WEB_OK);
+  assert_int_equal(q1("SELECT count(*) FROM audit WHERE action = "
+                      "'nomination.withdraw' AND length(line) > 12000"),
+                   1);
+  /* a branch whose name is 200 bytes, mostly tabs, saves its support */
+  name[0] = 'B';
+  for (i = 1; i < SVC_BRANCH_MAX - 1; i++) name[i] = '\t';
+  name[SVC_BRANCH_MAX - 1] = 'x';
+  name[SVC_BRANCH_MAX] = 0;
+  auth_token_new(NULL, link, sizeof link);
+  auth_token_hash(link, h);
+  assert_int_equal(sqlite3_prepare_v2(db_get(), "INSERT INTO branches "
+                                      "(election_id, name, link_hash) "
+                                      "VALUES (1, ?1, ?2)",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 2, h, 32, SQLITE_TRANSIENT);
+  assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+  sqlite3_finalize(st);
+  assert_int_equal(svc_support_set(link, &other, 1, NOW, &changes, &er),
+                   WEB_OK);
+  assert_int_equal(changes, 1);
+  assert_int_equal(svc_support_set(link, NULL, 0, NOW, &changes, &er),
+                   WEB_OK);
+  assert_int_equal(changes, 1);
+  svc_nom_input_free(&in);
+  svc_nom_spec_free(&s);
+  svc_election_free(&e);
+}
+
+/* A contest without a threshold is not on a branch's page, so saving the
+** page must not touch it, even when an old row still names a kind. */
+static void test_support_threshold_zero(void **state) {
+  fix *f = *state;
+  svc_election e;
+  svc_nom_spec o;
+  svc_nom_input in;
+  char tok[TOKEN_LEN + 1];
+  int64_t c = 0;
+  int changes = -1;
+  verr er;
+  assert_int_equal(svc_election_get(db_get(), "e", &e), WEB_OK);
+  assert_int_equal(svc_nom_spec_get(db_get(), e.id, "other", &o), WEB_OK);
+  input(&o, GOOD, &in);
+  assert_int_equal(svc_nomination_submit(&e, &o, &in, NOW, &er, &c, tok),
+                   WEB_OK);
+  /* the old state: threshold 0 with a kind, and a branch's support */
+  exec_ok("UPDATE contests SET threshold_kind = 'branch' WHERE slug = "
+          "'other'");
+  exec_ok("INSERT INTO supporters (nomination_id, kind, branch_id, source, "
+          "at) SELECT max(id), 'branch', 1, 'admin', 1800000000 FROM "
+          "nominations");
+  assert_int_equal(q1("SELECT max(id) FROM nominations"), c);
+  assert_int_equal(q1("SELECT count(*) FROM supporters WHERE revoked_at IS "
+                      "NULL"),
+                   1);
+  /* the branch's page lists no contest: it saves nothing */
+  assert_int_equal(svc_support_set(f->branch[0], NULL, 0, NOW, &changes,
+                                   &er),
+                   WEB_OK);
+  assert_int_equal(changes, 0);
+  assert_int_equal(q1("SELECT count(*) FROM supporters WHERE revoked_at IS "
+                      "NULL"),
+                   1);
+  /* nor can it add one there */
+  assert_int_equal(svc_support_set(f->branch[1], &c, 1, NOW, &changes, &er),
+                   WEB_OK);
+  assert_int_equal(changes, 0);
+  svc_nom_input_free(&in);
+  svc_nom_spec_free(&o);
+  svc_election_free(&e);
+}
+
+/* The spec reader takes up to the caps and refuses more. */
+static void test_spec_caps(void **state) {
+  svc_election e;
+  svc_nom_spec s;
+  (void)state;
+  assert_int_equal(NOM_MAX_QUESTIONS, 100);
+  assert_int_equal(NOM_MAX_CATEGORIES, 100);
+  assert_int_equal(svc_election_get(db_get(), "e", &e), WEB_OK);
+  exec_ok("WITH RECURSIVE k(i) AS (SELECT 3 UNION ALL SELECT i + 1 FROM k "
+          "WHERE i < 100) INSERT INTO questions (election_id, position, "
+          "text, short, allow_comment) SELECT 1, i, 'Q?', 'Q', 1 FROM k");
+  exec_ok("WITH RECURSIVE k(i) AS (SELECT 3 UNION ALL SELECT i + 1 FROM k "
+          "WHERE i < 100) INSERT INTO categories (election_id, slug, label) "
+          "SELECT 1, 'c' || i, 'C' FROM k");
+  assert_int_equal(svc_nom_spec_get(db_get(), e.id, "general", &s), WEB_OK);
+  assert_int_equal(s.nq, 100);
+  assert_int_equal(s.ncat, 100);
+  svc_nom_spec_free(&s);
+  exec_ok("INSERT INTO questions (election_id, position, text, short, "
+          "allow_comment) VALUES (1, 101, 'One too many?', 'X', 1)");
+  assert_int_equal(svc_nom_spec_get(db_get(), e.id, "general", &s),
+                   WEB_ETOOBIG);
+  svc_election_free(&e);
+}
+
 static void test_status_names(void **state) {
   svc_nom_status st;
   (void)state;
@@ -586,6 +715,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_edit, setup, teardown),
       cmocka_unit_test_setup_teardown(test_withdraw, setup, teardown),
       cmocka_unit_test_setup_teardown(test_support, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_detail_worst_case, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_support_threshold_zero, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_spec_caps, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

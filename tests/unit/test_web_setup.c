@@ -3,8 +3,12 @@
 ** svc_contest.c) on a fresh database per test: validation of settings,
 ** timetable (wall times, RFC 3339, the Europe/London spring-forward gap,
 ** order, past, events that have happened), contests (rules, seats,
-** constraints, tags, phases), questions, categories, branches, API
-** tokens, phase moves and publication.  Every refused action is checked
+** constraints, tags, phases; no kind without a threshold), questions,
+** categories, branches, API tokens, phase moves and publication; the
+** caps on questions, categories, contests and branches; the organisation
+** and the reserved slug "new" of a new election; a deadline that has
+** passed before the clock moved the phase; which audit entries of no
+** election an administrator sees.  Every refused action is checked
 ** to leave the row counts and the audit head as they were; every
 ** accepted one to write its audit row, and the chain to verify.
 */
@@ -289,13 +293,42 @@ static void test_election_create(void **state) {
     assert_true(has_err(&v, "intro_md", "bad_utf8"));
   }
   same(s0);
-  /* an org the admin does not belong to */
+  /* an org the admin does not belong to, or no org id at all: a field
+  ** error on "org", not the first org and not a bare not-found */
   in.slug = "x";
   in.title = "X";
   in.intro_md = NULL;
   assert_int_equal(svc_election_create(&in, 2, ACTOR, 1, NOW, &v, &id),
-                   WEB_ENOTFOUND);
+                   WEB_EINVALID);
+  assert_true(has_err(&v, "org", "unknown"));
+  assert_int_equal(svc_election_create(&in, 999, ACTOR, 1, NOW, &v, &id),
+                   WEB_EINVALID);
+  assert_true(has_err(&v, "org", "unknown"));
+  assert_int_equal(svc_election_create(&in, -1, ACTOR, 1, NOW, &v, &id),
+                   WEB_EINVALID);
+  assert_true(has_err(&v, "org", "invalid"));
+  /* "new" is the new-election page's address */
+  in.slug = "new";
+  assert_int_equal(svc_election_create(&in, 0, ACTOR, 1, NOW, &v, &id),
+                   WEB_EINVALID);
+  assert_true(has_err(&v, "slug", "reserved"));
+  /* the word limit: 10..2000 */
+  in.slug = "x";
+  in.word_limit = SVC_WORDS_MAX + 1;
+  assert_int_equal(svc_election_create(&in, 0, ACTOR, 1, NOW, &v, &id),
+                   WEB_EINVALID);
+  assert_true(has_err(&v, "word_limit", "out_of_range"));
+  assert_int_equal(SVC_WORDS_MAX, 2000);
+  in.word_limit = 0;
   same(s0);
+  /* the admin's own second org, by id (admin 2 belongs to org 2) */
+  in.slug = "theirs";
+  assert_int_equal(svc_election_create(&in, 2, "admin:2", 2, NOW, &v, &id),
+                   WEB_OK);
+  assert_int_equal(q1("SELECT org_id FROM elections WHERE slug = 'theirs'"),
+                   2);
+  s0 = take();
+  in.slug = "x";
   /* CR LF is stored as LF; the zone given is kept */
   in.tz = "America/New_York";
   in.declaration_md = "I agree\r\nto the rules";
@@ -350,6 +383,18 @@ static void test_election_update(void **state) {
                                  "\"new\":\"America/New_York\"}"));
     assert_non_null(strstr(line, "\"word_limit\":{\"old\":250,\"new\":300}"));
   }
+  /* a new zone would move a deadline that has passed: refused */
+  s0 = take();
+  in.tz = "Europe/London";
+  in.word_limit = 0;
+  assert_int_equal(svc_election_update(id, &in, ACTOR, 1,
+                                       INT64_C(1804410000) + 5 * 3600, &v),
+                   WEB_ECONFLICT);
+  assert_string_equal(v.e[0].code, "phase");
+  assert_string_equal(v.e[0].field, "tz");
+  same(s0);
+  in.tz = "America/New_York";
+  in.word_limit = 300;
   /* in nominations: the zone is locked, the word limit is not */
   exec_ok("UPDATE elections SET phase = 'nominations'");
   s0 = take();
@@ -464,6 +509,37 @@ static void test_timetable(void **state) {
   tt[EV_NOMINATIONS_CLOSE] = "2027-03-20T17:00";
   assert_int_equal(svc_timetable_set(id, tt, ACTOR, 1, NOW, &v), WEB_OK);
   assert_int_equal(take().seq, s0.seq + 1);
+  /* the close time has come but the clock thread has not moved the phase
+  ** yet (still nominations): the close has happened all the same, so a
+  ** new close time must not reopen nominations */
+  {
+    int64_t close = q1("SELECT at FROM timetable WHERE event = "
+                       "'nominations_close'");
+    assert_int_equal(close, INT64_C(1805562000)); /* 17:00 GMT */
+    s0 = take();
+    tt[EV_NOMINATIONS_OPEN] = NULL;
+    tt[EV_NOMINATIONS_CLOSE] = "2027-03-21T12:00";
+    assert_int_equal(svc_timetable_set(id, tt, ACTOR, 1, close + 60, &v),
+                     WEB_ECONFLICT);
+    assert_int_equal(v.n, 1);
+    assert_string_equal(v.e[0].code, "phase");
+    assert_string_equal(v.e[0].field, "nominations_close");
+    assert_int_equal(svc_timetable_set(id, tt, ACTOR, 1, close, &v),
+                     WEB_ECONFLICT); /* at the very second, too */
+    tt[EV_NOMINATIONS_CLOSE] = "";
+    assert_int_equal(svc_timetable_set(id, tt, ACTOR, 1, close + 60, &v),
+                     WEB_ECONFLICT);
+    same(s0);
+    /* the same value again is no change; a second before, it may move */
+    tt[EV_NOMINATIONS_CLOSE] = "2027-03-20T17:00";
+    assert_int_equal(svc_timetable_set(id, tt, ACTOR, 1, close + 60, &v),
+                     WEB_OK);
+    same(s0);
+    tt[EV_NOMINATIONS_CLOSE] = "2027-03-21T12:00"; /* <= voting_open */
+    assert_int_equal(svc_timetable_set(id, tt, ACTOR, 1, close - 1, &v),
+                     WEB_OK);
+    assert_int_equal(take().seq, s0.seq + 1);
+  }
   /* an unknown election */
   assert_int_equal(svc_timetable_set(9999, tt, ACTOR, 1, NOW, &v),
                    WEB_ENOTFOUND);
@@ -908,6 +984,165 @@ static void test_tokens(void **state) {
   verify_chain();
 }
 
+/* No threshold, no kind: a kind left on a contest without a threshold
+** made a branch's link revoke supports in a contest its page hides. */
+static void test_threshold_kind(void **state) {
+  svc_contest_input in = {0};
+  svc_contest c;
+  verr v;
+  int64_t id, cid = 0;
+  (void)state;
+  id = make_election("e1");
+  in.slug = "general";
+  in.title = "General";
+  in.seats = 3;
+  in.rules = "scottish";
+  in.threshold = 0;
+  in.threshold_kind = "branch"; /* ignored without a threshold */
+  assert_int_equal(svc_contest_create(id, &in, ACTOR, 1, NOW, &v, &cid),
+                   WEB_OK);
+  assert_int_equal(q1("SELECT count(*) FROM contests WHERE threshold_kind "
+                      "IS NULL"),
+                   1);
+  assert_int_equal(svc_contest_get_id(db_get(), id, cid, &c), WEB_OK);
+  assert_string_equal(c.threshold_kind, "");
+  svc_contest_free(&c);
+  in.threshold = 2;
+  assert_int_equal(svc_contest_update(id, cid, &in, ACTOR, 1, NOW, &v),
+                   WEB_OK);
+  assert_int_equal(q1("SELECT count(*) FROM contests WHERE threshold_kind = "
+                      "'branch' AND threshold = 2"),
+                   1);
+  /* back to 0 with the kind still given (as a PATCH of the threshold
+  ** alone sends it): the kind goes */
+  in.threshold = 0;
+  assert_int_equal(svc_contest_update(id, cid, &in, ACTOR, 1, NOW, &v),
+                   WEB_OK);
+  assert_int_equal(q1("SELECT count(*) FROM contests WHERE threshold_kind "
+                      "IS NULL AND threshold = 0"),
+                   1);
+  verify_chain();
+}
+
+/* Inserts n rows of table for election id straight into the database. */
+static void fill(const char *table, int64_t id, int n) {
+  char sql[512];
+  if (strcmp(table, "questions") == 0)
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k "
+             "WHERE i < %d) INSERT INTO questions (election_id, position, "
+             "text, short, allow_comment) SELECT %lld, i + 1000, 'Q' || i, "
+             "'q' || i, 1 FROM k",
+             n, (long long)id);
+  else if (strcmp(table, "categories") == 0)
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k "
+             "WHERE i < %d) INSERT INTO categories (election_id, slug, label) "
+             "SELECT %lld, 'c' || (i + 1000), 'C' || i FROM k",
+             n, (long long)id);
+  else if (strcmp(table, "contests") == 0)
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k "
+             "WHERE i < %d) INSERT INTO contests (election_id, slug, title, "
+             "position, seats, rules, threshold) SELECT %lld, 'k' || (i + "
+             "1000), 'K' || i, i + 1000, 1, 'irv', 0 FROM k",
+             n, (long long)id);
+  else
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k "
+             "WHERE i < %d) INSERT INTO branches (election_id, name) SELECT "
+             "%lld, 'Branch ' || (i + 1000) FROM k",
+             n, (long long)id);
+  exec_ok(sql);
+}
+
+/* At most 100 questions, 100 categories, 100 contests and 1000 branches
+** an election: one more is a "too_many" conflict from inside the
+** transaction, and the readers refuse a list longer than that. */
+static void test_caps(void **state) {
+  svc_question_input q = {"One more?", "More", 1};
+  svc_contest_input c = {0};
+  svc_question *qs_ = NULL;
+  svc_category *cs = NULL;
+  svc_contest *ks = NULL;
+  svc_branch *bs = NULL;
+  char link[TOKEN_LEN + 1];
+  size_t n = 0;
+  verr v;
+  snap s0;
+  int64_t id, qid = 0;
+  (void)state;
+  id = make_election("e1");
+  /* up to the cap, through the service for the last one */
+  fill("questions", id, SVC_MAX_QUESTIONS - 1);
+  assert_int_equal(svc_question_create(id, &q, ACTOR, 1, NOW, &v, &qid),
+                   WEB_OK);
+  fill("categories", id, SVC_MAX_CATEGORIES - 1);
+  assert_int_equal(svc_category_create(id, "last", "Last", ACTOR, 1, NOW,
+                                       &v, NULL),
+                   WEB_OK);
+  fill("contests", id, SVC_MAX_CONTESTS - 1);
+  c.slug = "last";
+  c.title = "Last";
+  c.seats = 1;
+  c.rules = "irv";
+  assert_int_equal(svc_contest_create(id, &c, ACTOR, 1, NOW, &v, NULL),
+                   WEB_OK);
+  fill("branches", id, SVC_MAX_BRANCHES - 1);
+  assert_int_equal(svc_branch_create(id, "Last", ACTOR, 1, NOW, &v, NULL,
+                                     link),
+                   WEB_OK);
+  /* the readers take a full list */
+  assert_int_equal(svc_questions(db_get(), id, &qs_, &n), WEB_OK);
+  assert_int_equal(n, SVC_MAX_QUESTIONS);
+  svc_questions_free(qs_, n);
+  assert_int_equal(svc_categories(db_get(), id, &cs, &n), WEB_OK);
+  assert_int_equal(n, SVC_MAX_CATEGORIES);
+  svc_categories_free(cs, n);
+  assert_int_equal(svc_contests(db_get(), id, &ks, &n), WEB_OK);
+  assert_int_equal(n, SVC_MAX_CONTESTS);
+  svc_contests_free(ks, n);
+  assert_int_equal(svc_branches(db_get(), id, &bs, &n), WEB_OK);
+  assert_int_equal(n, SVC_MAX_BRANCHES);
+  svc_branches_free(bs, n);
+  /* one more of each: refused, nothing written */
+  s0 = take();
+  assert_int_equal(svc_question_create(id, &q, ACTOR, 1, NOW, &v, NULL),
+                   WEB_ECONFLICT);
+  assert_string_equal(v.e[0].code, "too_many");
+  assert_non_null(strstr(v.e[0].msg, "100 questions"));
+  assert_int_equal(svc_category_create(id, "more", "More", ACTOR, 1, NOW, &v,
+                                       NULL),
+                   WEB_ECONFLICT);
+  assert_string_equal(v.e[0].code, "too_many");
+  c.slug = "more";
+  assert_int_equal(svc_contest_create(id, &c, ACTOR, 1, NOW, &v, NULL),
+                   WEB_ECONFLICT);
+  assert_string_equal(v.e[0].code, "too_many");
+  assert_int_equal(svc_branch_create(id, "More", ACTOR, 1, NOW, &v, NULL,
+                                     link),
+                   WEB_ECONFLICT);
+  assert_string_equal(v.e[0].code, "too_many");
+  same(s0);
+  /* changing one that exists is still fine at the cap */
+  q.text = "Changed?";
+  assert_int_equal(svc_question_update(id, qid, &q, ACTOR, 1, NOW, &v),
+                   WEB_OK);
+  /* a list longer than the cap (written behind the service's back) is
+  ** refused by the readers rather than read without end */
+  fill("questions", id, 1);
+  exec_ok("INSERT INTO categories (election_id, slug, label) VALUES (1, "
+          "'extra', 'Extra')");
+  exec_ok("INSERT INTO contests (election_id, slug, title, position, seats, "
+          "rules, threshold) VALUES (1, 'extra', 'Extra', 9999, 1, 'irv', "
+          "0)");
+  assert_int_equal(svc_questions(db_get(), id, &qs_, &n), WEB_ETOOBIG);
+  assert_null(qs_);
+  assert_int_equal(svc_categories(db_get(), id, &cs, &n), WEB_ETOOBIG);
+  assert_int_equal(svc_contests(db_get(), id, &ks, &n), WEB_ETOOBIG);
+  verify_chain();
+}
+
 static void test_readers(void **state) {
   svc_election_item *e = NULL;
   svc_audit_entry *a = NULL;
@@ -949,6 +1184,95 @@ static void test_readers(void **state) {
   assert_int_equal(strlen(head), 64);
 }
 
+static web_status login_fn(sqlite3 *db, void *ctx) {
+  return audit_append(db, NOW, "system", "admin.login", 0, NULL, NULL,
+                      (const char *)ctx);
+}
+
+/* Whether the entries hold action by actor (NULL: any actor). */
+static int seen(const svc_audit_entry *a, size_t n, const char *action,
+                const char *actor) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (strcmp(a[i].action, action) == 0 &&
+        (!actor || strcmp(a[i].actor, actor) == 0))
+      return 1;
+  return 0;
+}
+
+/* Entries of no election are shown to the administrator they concern
+** (actor admin:ID or one of ID's tokens, or detail "admin" ID) and, when
+** they concern no administrator (a system entry without one), to all;
+** never another organisation's sign-ins or token labels. */
+static void test_audit_privacy(void **state) {
+  char tok[SVC_API_TOKEN_SIZE], setup[TOKEN_LEN + 1], actor2[32];
+  svc_election_input in = {0};
+  svc_audit_entry *a = NULL;
+  size_t n = 0, i;
+  int64_t t1 = 0, t2 = 0, e2 = 0;
+  verr v;
+  (void)state;
+  make_election("e1");
+  in.slug = "theirs";
+  in.title = "Theirs";
+  assert_int_equal(svc_election_create(&in, 0, "admin:2", 2, NOW, &v, &e2),
+                   WEB_OK);
+  assert_int_equal(auth_setup_link_new(NOW, setup), WEB_OK);
+  assert_int_equal(db_write(login_fn, "{\"admin\":1}"), WEB_OK);
+  assert_int_equal(db_write(login_fn, "{\"admin\":2}"), WEB_OK);
+  assert_int_equal(svc_token_create(1, "Ours", ACTOR, NOW, &v, &t1, tok),
+                   WEB_OK);
+  assert_int_equal(svc_token_create(2, "Secret sync", "admin:2", NOW, &v,
+                                    &t2, tok),
+                   WEB_OK);
+  snprintf(actor2, sizeof actor2, "token:%lld", (long long)t2);
+  /* admin 2's token revokes itself: actor token:T2 */
+  assert_int_equal(svc_token_revoke(2, t2, actor2, NOW, &v), WEB_OK);
+
+  assert_int_equal(svc_audit_page(db_get(), 0, 1, 0, 1000, &a, &n), WEB_OK);
+  assert_true(seen(a, n, "election.create", ACTOR));
+  assert_true(seen(a, n, "token.create", ACTOR));
+  assert_true(seen(a, n, "setup_link.issue", "system"));
+  assert_true(seen(a, n, "admin.login", NULL));
+  assert_false(seen(a, n, "token.revoke", NULL));
+  assert_false(seen(a, n, "election.create", "admin:2"));
+  assert_false(seen(a, n, "token.create", "admin:2"));
+  for (i = 0; i < n; i++) {
+    assert_null(strstr(a[i].line, "Secret sync"));
+    assert_null(strstr(a[i].line, "\"admin\":2"));
+  }
+  assert_int_equal(n, 4); /* e1, the setup link, its login, its token */
+  svc_audit_free(a, n);
+  /* the same, newest first, for the audit page */
+  assert_int_equal(svc_audit_back(db_get(), 1, INT64_MAX, 1000, &a, &n),
+                   WEB_OK);
+  assert_int_equal(n, 4);
+  assert_string_equal(a[0].action, "token.create");
+  assert_true(a[0].seq > a[1].seq);
+  for (i = 0; i < n; i++) assert_null(strstr(a[i].line, "Secret sync"));
+  svc_audit_free(a, n);
+  assert_int_equal(svc_audit_back(db_get(), 1, 3, 1000, &a, &n), WEB_OK);
+  for (i = 0; i < n; i++) assert_true(a[i].seq < 3);
+  svc_audit_free(a, n);
+  /* the other way round */
+  assert_int_equal(svc_audit_page(db_get(), 0, 2, 0, 1000, &a, &n), WEB_OK);
+  assert_true(seen(a, n, "election.create", "admin:2"));
+  assert_true(seen(a, n, "token.create", "admin:2"));
+  assert_true(seen(a, n, "token.revoke", actor2));
+  assert_true(seen(a, n, "setup_link.issue", "system"));
+  assert_false(seen(a, n, "token.create", ACTOR));
+  assert_false(seen(a, n, "election.create", ACTOR));
+  for (i = 0; i < n; i++) assert_null(strstr(a[i].line, "\"admin\":1"));
+  assert_int_equal(n, 5);
+  svc_audit_free(a, n);
+  /* admin_id 0: everything (the command line's view) */
+  assert_int_equal(svc_audit_page(db_get(), 0, 0, 0, 1000, &a, &n), WEB_OK);
+  assert_int_equal(n, (size_t)q1("SELECT count(*) FROM audit"));
+  svc_audit_free(a, n);
+  (void)e2;
+  verify_chain();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_time_parse, setup, teardown),
@@ -961,7 +1285,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_categories_branches, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_threshold_kind, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_caps, setup, teardown),
       cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_audit_privacy, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

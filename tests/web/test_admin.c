@@ -11,7 +11,9 @@
 ** nominations, publish, then read the public pages, use and revoke an
 ** API token, and check the audit log page and its export, whose lines
 ** must chain (BLAKE2b-256 recomputed here) to the head the dashboard
-** shows.  Every refused request is checked to change nothing: the row
+** shows, and which comes in parts (?after=&limit=, Link rel="next").  The
+** error summaries of refused phase moves and timetable changes link only
+** to elements on the page; a bad organisation is a field error.  Every refused request is checked to change nothing: the row
 ** counts of the set-up tables and the audit head are compared before and
 ** after.
 */
@@ -183,6 +185,29 @@ static void error_beside(const hc_resp *r, const char *field) {
   has(r, "There is a problem");
 }
 
+/* Every link of the error summary (href="#f-X") has its target
+** (id="f-X") on the same page, and there is a summary. */
+static void summary_links_resolve(const hc_resp *r) {
+  const char *sum = hc_find(r->body, "class=\"error-summary\"");
+  const char *end, *a;
+  assert_non_null(sum);
+  end = strstr(sum, "</div>");
+  assert_non_null(end);
+  for (a = strstr(sum, "href=\"#"); a && a < end;
+       a = strstr(a + 1, "href=\"#")) {
+    char id[128], want[160];
+    const char *q = strchr(a + 7, '"');
+    assert_non_null(q);
+    assert_true((size_t)(q - (a + 7)) < sizeof id);
+    memcpy(id, a + 7, (size_t)(q - (a + 7)));
+    id[q - (a + 7)] = 0;
+    snprintf(want, sizeof want, "id=\"%s\"", id);
+    if (!hc_find(r->body, want))
+      fprintf(stderr, "# the summary links to #%s, not on the page\n", id);
+    assert_non_null(hc_find(r->body, want));
+  }
+}
+
 /* HTML-escapes s as esc_text does (for the library's summaries). */
 static const char *html(const char *s) {
   static char out[2048];
@@ -341,7 +366,7 @@ static void test_election_bad_input(void **state) {
   r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "word_limit", "5");
   expect(r, 422);
   error_beside(r, "word_limit");
-  has(r, "from 10 to 5000");
+  has(r, "from 10 to 2000");
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "word_limit",
            "99999");
@@ -365,6 +390,21 @@ static void test_election_bad_input(void **state) {
            "Mars/Olympus_Mons");
   expect(r, 422);
   error_beside(r, "tz");
+  hc_resp_free(r);
+  /* an organisation that is not a number, not the admin's, or not one at
+  ** all: a field error on org (not the first org, not a bare 404) */
+  r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "org", "abc");
+  expect(r, 422);
+  error_beside(r, "org");
+  summary_links_resolve(r);
+  hc_resp_free(r);
+  r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "org", "999");
+  expect(r, 422);
+  error_beside(r, "org");
+  hc_resp_free(r);
+  r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "org", "-1");
+  expect(r, 422);
+  error_beside(r, "org");
   hc_resp_free(r);
   same(&s);
 }
@@ -728,6 +768,13 @@ static void test_publish_phase(void **state) {
   hc_resp_free(r);
   r = POST("/admin/e/steer/phase", "to", "voting", "confirm", "yes");
   expect(r, 409); /* part 2 */
+  summary_links_resolve(r); /* the conflict names "to": not a field here */
+  has(r, "not available yet");
+  lacks(r, "href=\"#f-to\"");
+  hc_resp_free(r);
+  r = POST("/admin/e/steer/phase", "to", "sideways", "confirm", "yes");
+  expect(r, 422);
+  summary_links_resolve(r);
   hc_resp_free(r);
   same(&s);
   r = get("/admin/e/steer");
@@ -743,6 +790,22 @@ static void test_publish_phase(void **state) {
   s = take();
   r = POST("/admin/e/steer/phase", "to", "setup", "confirm", "yes");
   expect(r, 409); /* backwards */
+  summary_links_resolve(r);
+  hc_resp_free(r);
+  /* a phase move from a page that was out of date: its confirm box is
+  ** gone from the page drawn now */
+  r = POST("/admin/e/steer/phase", "to", "nominations", "confirm", "yes");
+  expect(r, 409);
+  summary_links_resolve(r);
+  has(r, "phases only move forward");
+  hc_resp_free(r);
+  /* the timetable: nominations have opened, so that box is not drawn */
+  r = POST("/admin/e/steer/timetable", "nominations_open",
+           "2030-03-02T09:00");
+  expect(r, 409);
+  summary_links_resolve(r);
+  lacks(r, "href=\"#f-nominations_open\"");
+  has(r, "already happened");
   hc_resp_free(r);
   same(&s);
   r = get("/admin/e/steer");
@@ -932,6 +995,88 @@ static void test_audit(void **state) {
   hc_resp_free(r);
 }
 
+/* The export comes in parts: ?after=&limit=, with a Link header (rel
+** "next") while entries remain; the parts put together are the whole
+** download.  With limit=5 the log of this test (more than 20 entries)
+** takes several parts. */
+static void test_audit_parts(void **state) {
+  hc_resp *whole, *r;
+  char path[256], *all;
+  size_t len = 0, parts = 0;
+  int64_t entries = hc_sql(srv, "SELECT count(*) FROM audit");
+  (void)state;
+  assert_true(entries > 10);
+  whole = get("/admin/audit.jsonl");
+  expect(whole, 200);
+  assert_null(hc_header(whole, "Link")); /* all of it fits one part */
+  all = calloc(1, whole->body_len + 1);
+  assert_non_null(all);
+  snprintf(path, sizeof path, "/admin/audit.jsonl?limit=5");
+  for (;;) {
+    const char *link, *a, *b, *l;
+    size_t lines = 0;
+    r = get(path);
+    expect(r, 200);
+    assert_non_null(strstr(hc_header(r, "Content-Type"),
+                           "application/x-ndjson"));
+    for (l = r->body; (l = strchr(l, '\n')) != NULL; l++)
+      lines++;
+    assert_true(lines >= 1 && lines <= 5);
+    assert_true(len + r->body_len <= whole->body_len);
+    memcpy(all + len, r->body, r->body_len);
+    len += r->body_len;
+    parts++;
+    link = hc_header(r, "Link");
+    if (!link) {
+      hc_resp_free(r);
+      break;
+    }
+    assert_int_equal(lines, 5);
+    assert_non_null(strstr(link, "rel=\"next\""));
+    a = strchr(link, '<');
+    b = strchr(link, '>');
+    assert_true(a && b && b > a && (size_t)(b - a) < sizeof path);
+    memcpy(path, a + 1, (size_t)(b - a - 1));
+    path[b - a - 1] = 0;
+    assert_int_equal(strncmp(path, "/admin/audit.jsonl?after=", 25), 0);
+    assert_non_null(strstr(path, "&limit=5"));
+    hc_resp_free(r);
+    assert_true(parts < 1000);
+  }
+  assert_int_equal(len, whole->body_len);
+  assert_memory_equal(all, whole->body, len);
+  assert_true(parts >= (size_t)(entries + 4) / 5);
+  free(all);
+  hc_resp_free(whole);
+  /* from the middle; and what is refused */
+  r = get("/admin/audit.jsonl?after=3&limit=2");
+  expect(r, 200);
+  assert_int_equal(strncmp(r->body, "{\"seq\":4,", 9), 0);
+  assert_non_null(strstr(r->body, "\n{\"seq\":5,"));
+  assert_non_null(strstr(hc_header(r, "Link"), "after=5&limit=2>"));
+  hc_resp_free(r);
+  r = get("/admin/audit.jsonl?after=999999");
+  expect(r, 200);
+  assert_int_equal(r->body_len, 0);
+  assert_null(hc_header(r, "Link"));
+  hc_resp_free(r);
+  r = get("/admin/audit.jsonl?limit=0");
+  expect(r, 400);
+  hc_resp_free(r);
+  r = get("/admin/audit.jsonl?limit=10001");
+  expect(r, 400);
+  hc_resp_free(r);
+  r = get("/admin/audit.jsonl?after=x");
+  expect(r, 400);
+  hc_resp_free(r);
+  /* the audit page says how the download comes */
+  r = get("/admin/audit");
+  has(r, "at most 10000 entries");
+  has(r, "rel=\"next\"");
+  has(r, "action=\"/admin/audit.jsonl\"");
+  hc_resp_free(r);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_dashboard, signed_in),
@@ -948,6 +1093,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup(test_public_pages, signed_in),
       cmocka_unit_test_setup(test_tokens, signed_in),
       cmocka_unit_test_setup(test_audit, signed_in),
+      cmocka_unit_test_setup(test_audit_parts, signed_in),
   };
   (void)argc;
   bin = hc_bin_from_argv0(argv[0]);

@@ -14,7 +14,10 @@
 **   - categories, contests, questions and branches (the branch link shown
 **     once, stored hashed, never in the audit log);
 **   - the audit list: the actions in order, by "token:N", and
-**     /api/v1/audit/verify.
+**     /api/v1/audit/verify;
+**   - the slug "new" refused as on the form; contests and questions moved
+**     up and down; the token holder's own tokens listed (no secrets),
+**     made (shown once) and revoked.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -684,6 +687,225 @@ static void test_audit(void **state) {
   hc_resp_free(r);
 }
 
+/* "new" is the address of the new-election page: the API refuses it as
+** the form does, with the same field error (the service decides). */
+static void test_reserved_slug(void **state) {
+  snap s0 = take();
+  hc_resp *r;
+  (void)state;
+  r = api("POST", "/api/v1/elections", "{\"slug\":\"new\",\"title\":\"New\"}");
+  check_error(r, 422, "invalid", "slug", "reserved");
+  hc_resp_free(r);
+  same(s0);
+  r = api("GET", "/api/v1/elections/new", NULL);
+  check_error(r, 404, "not_found", NULL, NULL);
+  hc_resp_free(r);
+}
+
+/* The position of contest or question ident in the election's answer. */
+static int64_t position_of(const char *list, const char *key,
+                           const char *value) {
+  hc_resp *r = api("GET", "/api/v1/elections/order-2030", NULL);
+  json_t *j, *it;
+  size_t i;
+  int64_t pos = -1;
+  check_status(r, 200);
+  j = body_json(r);
+  json_array_foreach(json_object_get(j, list), i, it) {
+    const char *v = json_string_value(json_object_get(it, key));
+    if (v && strcmp(v, value) == 0)
+      pos = json_integer_value(json_object_get(it, "position"));
+  }
+  json_decref(j);
+  hc_resp_free(r);
+  return pos;
+}
+
+/* Moving contests and questions up and down, as the pages' buttons do. */
+static void test_moves(void **state) {
+  static const char *const contests[] = {
+      "{\"slug\":\"first\",\"title\":\"First\",\"seats\":1,\"rules\":\"irv\"}",
+      "{\"slug\":\"second\",\"title\":\"Second\",\"seats\":1,"
+      "\"rules\":\"irv\"}"};
+  char path[160], count_sql[200];
+  hc_resp *r;
+  json_t *j;
+  snap s0;
+  int64_t q2;
+  size_t i;
+  (void)state;
+  r = api("POST", "/api/v1/elections",
+          "{\"slug\":\"order-2030\",\"title\":\"Order\"}");
+  check_status(r, 201);
+  hc_resp_free(r);
+  for (i = 0; i < 2; i++) {
+    r = api("POST", "/api/v1/elections/order-2030/contests", contests[i]);
+    check_status(r, 201);
+    hc_resp_free(r);
+  }
+  r = api("POST", "/api/v1/elections/order-2030/questions",
+          "{\"text\":\"One?\",\"short\":\"One\"}");
+  check_status(r, 201);
+  hc_resp_free(r);
+  r = api("POST", "/api/v1/elections/order-2030/questions",
+          "{\"text\":\"Two?\",\"short\":\"Two\"}");
+  check_status(r, 201);
+  j = body_json(r);
+  q2 = json_integer_value(json_object_get(j, "id"));
+  json_decref(j);
+  hc_resp_free(r);
+  assert_int_equal(position_of("contests", "slug", "second"), 2);
+
+  s0 = take();
+  r = api("POST", "/api/v1/elections/order-2030/contests/second/move",
+          "{\"dir\":\"sideways\"}");
+  check_error(r, 422, "invalid", "dir", "invalid");
+  hc_resp_free(r);
+  r = api("POST", "/api/v1/elections/order-2030/contests/second/move", "{}");
+  check_error(r, 422, "invalid", "dir", "required");
+  hc_resp_free(r);
+  r = api("POST", "/api/v1/elections/order-2030/contests/second/move",
+          "{\"dir\":\"up\",\"by\":2}");
+  check_error(r, 422, "invalid", "by", "unknown_field");
+  hc_resp_free(r);
+  r = api("POST", "/api/v1/elections/order-2030/contests/nosuch/move",
+          "{\"dir\":\"up\"}");
+  check_error(r, 404, "not_found", NULL, NULL);
+  hc_resp_free(r);
+  r = api("POST", "/api/v1/elections/order-2030/questions/999999/move",
+          "{\"dir\":\"up\"}");
+  check_error(r, 404, "not_found", NULL, NULL);
+  hc_resp_free(r);
+  /* at the top already: nothing to do, nothing audited */
+  r = api("POST", "/api/v1/elections/order-2030/contests/first/move",
+          "{\"dir\":\"up\"}");
+  check_status(r, 200);
+  hc_resp_free(r);
+  same(s0);
+
+  r = api("POST", "/api/v1/elections/order-2030/contests/second/move",
+          "{\"dir\":\"up\"}");
+  check_status(r, 200);
+  j = body_json(r);
+  assert_string_equal(json_string_value(json_object_get(j, "slug")),
+                      "second");
+  assert_int_equal(json_integer_value(json_object_get(j, "position")), 1);
+  json_decref(j);
+  hc_resp_free(r);
+  assert_int_equal(position_of("contests", "slug", "first"), 2);
+  snprintf(path, sizeof path,
+           "/api/v1/elections/order-2030/questions/%lld/move",
+           (long long)q2);
+  r = api("POST", path, "{\"dir\":\"up\"}");
+  check_status(r, 200);
+  assert_non_null(strstr(r->body, "\"position\":1"));
+  hc_resp_free(r);
+  assert_int_equal(position_of("questions", "short", "One"), 2);
+  r = api("POST", path, "{\"dir\":\"down\"}");
+  check_status(r, 200);
+  hc_resp_free(r);
+  assert_int_equal(position_of("questions", "short", "Two"), 2);
+  snprintf(count_sql, sizeof count_sql,
+           "SELECT count(*) FROM audit WHERE action IN ('contest.move', "
+           "'question.move') AND actor = 'token:%lld'",
+           (long long)token_id);
+  assert_int_equal(sql(count_sql), 3);
+  /* after nominations close, questions stay where they are */
+  r = api("POST", "/api/v1/elections/order-2030/phase", "{\"to\":\"review\"}");
+  check_status(r, 200);
+  hc_resp_free(r);
+  s0 = take();
+  r = api("POST", path, "{\"dir\":\"up\"}");
+  check_error(r, 409, "phase", NULL, NULL);
+  hc_resp_free(r);
+  same(s0);
+}
+
+/* A token holder manages its administrator's tokens: lists them without
+** secrets, makes one (shown once), revokes one. */
+static void test_tokens(void **state) {
+  char fresh[128], path[64], q[200];
+  hc_resp *r;
+  json_t *j, *it;
+  snap s0;
+  size_t i;
+  int64_t id;
+  int mine = 0;
+  (void)state;
+  r = api("GET", "/api/v1/tokens", NULL);
+  check_status(r, 200);
+  j = body_json(r);
+  json_array_foreach(json_object_get(j, "tokens"), i, it) {
+    assert_null(json_object_get(it, "token"));
+    assert_int_equal(strlen(json_string_value(json_object_get(it, "prefix"))),
+                     8);
+    if (json_integer_value(json_object_get(it, "id")) == token_id) mine = 1;
+  }
+  assert_true(json_array_size(json_object_get(j, "tokens")) >= 2);
+  assert_true(mine);
+  json_decref(j);
+  assert_null(strstr(r->body, token + 8)); /* no secret part */
+  hc_resp_free(r);
+
+  s0 = take();
+  r = api("POST", "/api/v1/tokens", "{\"label\":\"\"}");
+  check_error(r, 422, "invalid", "label", "required");
+  hc_resp_free(r);
+  r = api("POST", "/api/v1/tokens", "{\"label\":\"x\",\"admin\":2}");
+  check_error(r, 422, "invalid", "admin", "unknown_field");
+  hc_resp_free(r);
+  r = api("DELETE", "/api/v1/tokens/999999", NULL);
+  check_error(r, 404, "not_found", NULL, NULL);
+  hc_resp_free(r);
+  r = api("DELETE", "/api/v1/tokens/abc", NULL);
+  check_error(r, 404, "not_found", NULL, NULL);
+  hc_resp_free(r);
+  same(s0);
+
+  r = api("POST", "/api/v1/tokens", "{\"label\":\"nightly sync\"}");
+  check_status(r, 201);
+  j = body_json(r);
+  snprintf(fresh, sizeof fresh, "%s",
+           json_string_value(json_object_get(j, "token")));
+  id = json_integer_value(json_object_get(j, "id"));
+  assert_int_equal(strlen(fresh), 4 + 43);
+  assert_memory_equal(fresh, "hst_", 4);
+  assert_memory_equal(json_string_value(json_object_get(j, "prefix")), fresh,
+                      8);
+  assert_string_equal(json_string_value(json_object_get(j, "label")),
+                      "nightly sync");
+  json_decref(j);
+  hc_resp_free(r);
+  snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE instr(line, '%s')",
+           fresh + 8);
+  assert_int_equal(sql(q), 0);
+  assert_int_equal(sql("SELECT count(*) FROM audit WHERE action = "
+                       "'token.create' AND line LIKE '%nightly sync%'"),
+                   1);
+  /* the new token works; then it is revoked and does not */
+  r = hc_json(srv, "GET", "/api/v1/tokens", fresh, NULL);
+  check_status(r, 200);
+  assert_non_null(strstr(r->body, "nightly sync"));
+  assert_null(strstr(r->body, fresh + 8));
+  hc_resp_free(r);
+  snprintf(path, sizeof path, "/api/v1/tokens/%lld", (long long)id);
+  r = api("DELETE", path, NULL);
+  check_status(r, 200);
+  j = body_json(r);
+  assert_true(json_is_string(json_object_get(j, "revoked_at")));
+  assert_null(json_object_get(j, "token"));
+  json_decref(j);
+  hc_resp_free(r);
+  r = hc_json(srv, "GET", "/api/v1/tokens", fresh, NULL);
+  check_error(r, 401, "unauthenticated", NULL, NULL);
+  hc_resp_free(r);
+  s0 = take();
+  r = api("DELETE", path, NULL);
+  check_error(r, 409, "revoked", NULL, NULL);
+  hc_resp_free(r);
+  same(s0);
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int group_setup(void **state) {
@@ -710,6 +932,9 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_contents),
       cmocka_unit_test(test_phase),
       cmocka_unit_test(test_audit),
+      cmocka_unit_test(test_reserved_slug),
+      cmocka_unit_test(test_moves),
+      cmocka_unit_test(test_tokens),
   };
   (void)argc;
   argv0 = argv[0];

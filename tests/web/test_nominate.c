@@ -5,7 +5,9 @@
 ** errors, XSS in every page that shows a candidate's text, body caps and
 ** CSRF (nothing changes), the preview, the deadline (moved past with
 ** HUSTINGS_TEST_CLOCK_FILE), withdrawal, and branches' supporting
-** nominations with the public thresholds page.
+** nominations with the public thresholds page.  A long statement: 2000
+** words of English are taken, one in Cyrillic past 20000 bytes is
+** refused on its field (not by the body cap).
 **
 ** The election is seeded by SQL on the server's own database (fresh,
 ** migrated by serve), so the test does not depend on the demo's content;
@@ -549,6 +551,59 @@ static void too_many_words(void **state) {
   free(s);
 }
 
+/* The word limit goes up to 2000; a statement is at most 20000 bytes,
+** which a whole form body (64 KiB) carries even when every byte is
+** percent-encoded.  So 2000 words of English are taken; a statement in
+** Cyrillic past 20000 bytes gets a message on its field (422), not the
+** body cap's 413, and saves nothing. */
+static void long_statement(void **state) {
+  nom n = valid();
+  char *s = malloc(2001 * 6 + 1), *cyr;
+  size_t i, len;
+  hc_resp *r;
+  snap a;
+  (void)state;
+  exec_ok("UPDATE elections SET word_limit = 2000");
+  r = get(FORM);
+  assert_int_equal(r->status, 200);
+  assert_non_null(hc_find(r->body, "data-maxbytes=\"20000\""));
+  assert_non_null(hc_find(r->body, "2000 words and 20000 bytes"));
+  hc_resp_free(r);
+  /* 2000 words of English: fine (checked with the preview, which saves
+  ** nothing) */
+  assert_non_null(s);
+  for (i = 0; i < 2000; i++) memcpy(s + 6 * i, "words ", 6);
+  s[2000 * 6] = 0;
+  n.statement = s;
+  n.action = "preview";
+  a = take();
+  r = send_nom(FORM, &n);
+  assert_int_equal(r->status, 200);
+  assert_non_null(hc_find(r->body, "2000 words of 2000"));
+  assert_null(hc_find(r->body, "There is a problem"));
+  hc_resp_free(r);
+  same(&a, 1);
+  /* 1600 words of Cyrillic: 20800 bytes, 62400 once percent-encoded */
+  cyr = malloc(1600 * 13 + 1);
+  assert_non_null(cyr);
+  for (i = 0, len = 0; i < 1600; i++, len += 13)
+    memcpy(cyr + len, "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 ",
+           13); /* "привет " */
+  cyr[len] = 0;
+  n = valid();
+  n.statement = cyr;
+  refused_on(&n, "statement", "it takes 20800 bytes and the limit is 20000");
+  free(cyr);
+  /* one word over 2000 is still a word count error */
+  memcpy(s + 2000 * 6, "extra", 6);
+  n = valid();
+  n.statement = s;
+  refused_on(&n, "statement", "Your statement has 2001 words; the limit is "
+                              "2000.");
+  free(s);
+  exec_ok("UPDATE elections SET word_limit = 250");
+}
+
 static void missing_answer(void **state) {
   nom n = valid();
   (void)state;
@@ -934,6 +989,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(submit_ok_shows_link_once),
       cmocka_unit_test(edit_link_edits),
       cmocka_unit_test(too_many_words),
+      cmocka_unit_test(long_statement),
       cmocka_unit_test(missing_answer),
       cmocka_unit_test(missing_declaration),
       cmocka_unit_test(bad_email),

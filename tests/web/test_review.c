@@ -7,18 +7,23 @@
 **   - the setup link signs the first administrator in;
 **   - the queue (grouped by contest, "2 of 2 — reached", ?status=);
 **   - accept with a reason (status, decisions row, audit row), reject
-**     without a reason (422 naming "reason", nothing changed), deciding
-**     twice (409, nothing changed), reopen, withdraw;
+**     without a reason (422 naming "reason", nothing changed), a reason,
+**     note or branch that is not valid UTF-8 or holds a NUL (422 on the
+**     field, nothing changed), deciding twice (409, nothing changed),
+**     reopen, withdraw;
 **   - supporters: add, duplicate (409), unknown branch (422), revoke;
 **   - a new edit link: the old /n/TOKEN stops working, the email is in
 **     the outbox, the token is not in the audit log;
 **   - the same actions through the API with a bearer token made on
-**     /admin/tokens, and the error shape;
+**     /admin/tokens, and the error shape; a new edit link by the API;
 **   - the candidates and checklist pages: 404 until published, then
 **     exactly the accepted candidates (withdrawn ones marked), never
 **     submitted or rejected ones; checklist cells; no raw <script;
 **   - an administrator of another organisation gets 404 everywhere and
-**     changes nothing; the audit chain verifies at the end.
+**     changes nothing, and sees none of the first organisation's audit
+**     entries (sign-ins, token labels and prefixes, elections) on the
+**     audit page, in its download or through the API; the audit chain
+**     verifies at the end.
 ** Database checks read the demo database directly (read-only), except
 ** one insert that creates the other organisation's administrator.
 */
@@ -468,6 +473,66 @@ static void test_reject_needs_reason(void **state) {
   unchanged(&s);
 }
 
+/* Text that is not valid UTF-8, or holds a NUL, is a field error (422)
+** that changes nothing; before, the form reader turned it into "" and an
+** accept went through with an empty reason. */
+static void test_bad_text(void **state) {
+  hc_resp *r;
+  snap s;
+  (void)state;
+  take(&s);
+  r = post("/admin/n/2/decision", "decision", "accept", "reason",
+           "\xff\xfe", NULL);
+  check_status(r, 422);
+  has(r, "href=\"#f-reason\"");
+  has(r, "id=\"f-reason-error\"");
+  has(r, "not valid text (UTF-8)");
+  lacks(r, "\xff\xfe");
+  hc_resp_free(r);
+  unchanged(&s);
+  check_nom_status(2, "submitted");
+  {
+    /* a NUL inside the reason: hc_post_formv takes C strings, so the body
+    ** is made by hand */
+    char body[512], h[256];
+    int n = snprintf(body, sizeof body,
+                     "csrf=%s&decision=accept&reason=a%%00b", csrf);
+    snprintf(h, sizeof h,
+             "%sContent-Type: application/x-www-form-urlencoded\r\n",
+             new_addr());
+    r = hc_request(srv, "POST", "/admin/n/2/decision", h, body, (size_t)n);
+    check_status(r, 422);
+    has(r, "id=\"f-reason-error\"");
+    hc_resp_free(r);
+  }
+  r = post("/admin/n/2/decision", "decision", "acc\xc3" "(ept", NULL);
+  check_status(r, 422);
+  has(r, "href=\"#f-decision\"");
+  hc_resp_free(r);
+  /* the supporter form: a note, a member reference, a branch name */
+  r = post("/admin/n/2/supporters", "kind", "member", "member_ref", "M-77",
+           "note", "bad \xc0\xaf note", NULL);
+  check_status(r, 422);
+  has(r, "id=\"f-note-error\"");
+  has(r, "href=\"#f-note\"");
+  hc_resp_free(r);
+  r = post("/admin/n/2/supporters", "kind", "member", "member_ref",
+           "M-\xed\xa0\x80", NULL); /* a UTF-16 surrogate */
+  check_status(r, 422);
+  has(r, "id=\"f-member_ref-error\"");
+  hc_resp_free(r);
+  r = post("/admin/n/2/supporters", "kind", "branch", "branch",
+           "East\xff"
+           "field", NULL);
+  check_status(r, 422);
+  has(r, "id=\"f-branch-error\"");
+  hc_resp_free(r);
+  unchanged(&s);
+  assert_int_equal(q("SELECT count(*) FROM supporters WHERE nomination_id = "
+                     "2 AND member_ref = 'M-77'"),
+                   0);
+}
+
 static void test_decide_twice(void **state) {
   hc_resp *r;
   snap s;
@@ -564,6 +629,57 @@ static void test_withdraw(void **state) {
   has(r, "Moved away.");
   lacks(r, "action=\"/admin/n/6/decision\"");
   hc_resp_free(r);
+}
+
+/* Every link of the page's error summary has its target on the page. */
+#define links_resolve(r) links_resolve_at(r, __FILE__, __LINE__)
+static void links_resolve_at(const hc_resp *r, const char *file, int line) {
+  const char *sum = hc_find(r->body, "class=\"error-summary\"");
+  const char *end, *a;
+  if (!sum) {
+    print_error("no error summary\n");
+    _fail(file, line);
+  }
+  end = strstr(sum, "</div>");
+  for (a = strstr(sum, "href=\"#"); a && end && a < end;
+       a = strstr(a + 1, "href=\"#")) {
+    char want[160];
+    const char *q = strchr(a + 7, '"');
+    snprintf(want, sizeof want, "id=\"%.*s\"", (int)(q - (a + 7)), a + 7);
+    if (!hc_find(r->body, want)) {
+      print_error("the summary links to %s, not on the page\n", want);
+      _fail(file, line);
+    }
+  }
+}
+
+/* A form refused by a state that hides it (a decision on a withdrawn
+** nomination) names its error without a link to a field that is gone. */
+static void test_summary_links(void **state) {
+  hc_resp *r;
+  snap s;
+  (void)state;
+  take(&s);
+  r = post("/admin/n/6/decision", "decision", "accept", NULL);
+  check_status(r, 409);
+  links_resolve(r);
+  lacks(r, "href=\"#f-decision\"");
+  hc_resp_free(r);
+  r = post("/admin/n/6/supporters", "kind", "member", "member_ref", "M-1",
+           NULL);
+  check_status(r, 409);
+  links_resolve(r);
+  hc_resp_free(r);
+  r = post("/admin/n/6/withdraw", "withdraw_reason", "Again", NULL);
+  check_status(r, 409);
+  links_resolve(r);
+  hc_resp_free(r);
+  r = post("/admin/n/2/decision", "decision", "reject", "reason", "", NULL);
+  check_status(r, 422);
+  links_resolve(r);
+  has(r, "href=\"#f-reason\"");
+  hc_resp_free(r);
+  unchanged(&s);
 }
 
 static void test_supporters(void **state) {
@@ -946,6 +1062,67 @@ static void test_api(void **state) {
   unchanged(&s);
 }
 
+/* A new edit link through the API: the same action as the page's button
+** (svc_review_new_link), the token answered once. */
+static void test_api_link(void **state) {
+  hc_resp *r;
+  json_t *j;
+  snap s;
+  char path[128], tok[64];
+  const char *t, *l;
+  int64_t outbox = q("SELECT count(*) FROM outbox");
+  int64_t links = q("SELECT count(*) FROM audit WHERE action = "
+                    "'nomination.link'");
+  (void)state;
+  take(&s);
+  r = api("POST", "/api/v1/nominations/1/link", NULL, "{}");
+  check_error(r, 401, "unauthenticated", NULL);
+  hc_resp_free(r);
+  r = api("POST", "/api/v1/nominations/999/link", api_token, "{}");
+  check_error(r, 404, "not_found", NULL);
+  hc_resp_free(r);
+  r = api("POST", "/api/v1/nominations/1/link", api_token,
+          "{\"email\":\"x@example.org\"}");
+  check_error(r, 422, "invalid", "email");
+  hc_resp_free(r);
+  unchanged(&s);
+
+  r = api("POST", "/api/v1/nominations/1/link", api_token, "{}");
+  check_status(r, 200);
+  assert_string_equal(hc_header(r, "Cache-Control"), "no-store");
+  j = body_json(r);
+  assert_int_equal(json_integer_value(json_object_get(j, "nomination")), 1);
+  t = json_string_value(json_object_get(j, "token"));
+  l = json_string_value(json_object_get(j, "link"));
+  assert_non_null(t);
+  assert_non_null(l);
+  assert_int_equal(strlen(t), 43);
+  assert_non_null(strstr(l, "/n/"));
+  assert_string_equal(strstr(l, "/n/") + 3, t);
+  snprintf(tok, sizeof tok, "%s", t);
+  json_decref(j);
+  hc_resp_free(r);
+  assert_int_equal(q("SELECT count(*) FROM outbox"), outbox + 1);
+  assert_int_equal(q("SELECT count(*) FROM audit WHERE action = "
+                     "'nomination.link'"),
+                   links + 1);
+  assert_int_equal(q("SELECT count(*) FROM audit WHERE instr(line, '%s')",
+                     tok),
+                   0);
+  snprintf(path, sizeof path, "/n/%s", tok);
+  r = get(path);
+  check_status(r, 200);
+  has(r, "Ada Brennan");
+  hc_resp_free(r);
+  /* a second one: the first stops working */
+  r = api("POST", "/api/v1/nominations/1/link", api_token, "");
+  check_status(r, 200);
+  hc_resp_free(r);
+  r = get(path);
+  check_status(r, 404);
+  hc_resp_free(r);
+}
+
 static void test_not_published(void **state) {
   hc_resp *r;
   (void)state;
@@ -1068,9 +1245,9 @@ static void test_publication(void **state) {
   for (i = 0; i < sizeof never / sizeof never[0]; i++) lacks(r, never[i]);
   lacks(r, "Josephine Achterberg");
   lacks(r, "<script");
-  has(r, "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"cap-1\" "
-         "tabindex=\"0\"><table class=\"checklist\"><caption "
-         "id=\"cap-1\">");
+  has(r, "<div class=\"table-wrap breakout\" role=\"region\" "
+         "aria-labelledby=\"cap-1\" tabindex=\"0\"><table "
+         "class=\"checklist\"><caption id=\"cap-1\">");
   table = slice(r->body, "<caption id=\"cap-1\">", "</table>");
   /* a column per accepted candidate, plus the questions' column */
   assert_int_equal(occurrences(table, "<th scope=\"col\">"),
@@ -1171,6 +1348,51 @@ static void test_other_org(void **state) {
   check_status(r, 404);
   hc_resp_free(r);
   unchanged(&s);
+
+  /* the audit log: Eve sees her own sign-in, never the first
+  ** organisation's administrator's sign-ins, tokens (label, prefix) or
+  ** elections, on the page, in the download or through the API */
+  {
+    char prefix[16], eve_tok[64];
+    const char *t;
+    snprintf(prefix, sizeof prefix, "%.8s", api_token);
+    r = get("/admin/audit");
+    check_status(r, 200);
+    has(r, "<strong>admin.login</strong>");
+    lacks(r, "token.create");
+    lacks(r, "nomination.accept");
+    lacks(r, prefix);
+    hc_resp_free(r);
+    r = get("/admin/audit.jsonl");
+    check_status(r, 200);
+    has(r, "\"action\":\"admin.login\"");
+    lacks(r, "review test");
+    lacks(r, prefix);
+    lacks(r, "\"admin\":1}");
+    lacks(r, "\"admin\":1,");
+    lacks(r, EL);
+    hc_resp_free(r);
+    r = post("/admin/tokens", "label", "eve's script", NULL);
+    check_status(r, 200);
+    t = hc_find(r->body, "hst_");
+    assert_non_null(t);
+    memcpy(eve_tok, t, 47);
+    eve_tok[47] = 0;
+    hc_resp_free(r);
+    r = api("GET", "/api/v1/audit?limit=1000", eve_tok, NULL);
+    check_status(r, 200);
+    has(r, "eve's script"); /* her own token.create */
+    lacks(r, "review test");
+    lacks(r, prefix);
+    lacks(r, EL);
+    hc_resp_free(r);
+    /* the first administrator still sees his own */
+    r = api("GET", "/api/v1/audit?limit=1000", api_token, NULL);
+    check_status(r, 200);
+    has(r, "review test");
+    lacks(r, "eve's script");
+    hc_resp_free(r);
+  }
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1226,12 +1448,15 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_detail),
       cmocka_unit_test(test_accept),
       cmocka_unit_test(test_reject_needs_reason),
+      cmocka_unit_test(test_bad_text),
       cmocka_unit_test(test_decide_twice),
       cmocka_unit_test(test_reopen),
       cmocka_unit_test(test_withdraw),
+      cmocka_unit_test(test_summary_links),
       cmocka_unit_test(test_supporters),
       cmocka_unit_test(test_edit_link),
       cmocka_unit_test(test_api),
+      cmocka_unit_test(test_api_link),
       cmocka_unit_test(test_not_published),
       cmocka_unit_test(test_script_nomination),
       cmocka_unit_test(test_publication),

@@ -35,6 +35,18 @@
       : `${n} ${unit} of ${limit}`;
   }
 
+  // The server's cap in bytes of UTF-8 (data-maxbytes): past it the label
+  // says so and the field refuses the submit with that message, before
+  // the form could grow past the server's body cap.  (value holds LF for
+  // each line break, as the server counts after turning CR LF into LF.)
+  const enc = typeof TextEncoder === 'function' ? new TextEncoder() : null;
+  const bytesOver = (ta) => {
+    const max = parseInt(ta.dataset.maxbytes, 10);
+    if (!enc || !(max > 0)) return '';
+    const n = enc.encode(ta.value).length;
+    return n > max ? `too long: ${n} bytes, the limit is ${max}` : '';
+  };
+
   window.husWords = words;
   for (const ta of document.querySelectorAll('textarea[data-limit]')) {
     const out = ta.id && document.getElementById(ta.id + '-wc');
@@ -42,8 +54,10 @@
     if (!out || !(limit >= 0)) continue;
     const update = () => {
       const n = words(ta.value);
-      out.textContent = label(n, limit);
-      out.classList.toggle('over', n > limit);
+      const big = bytesOver(ta);
+      out.textContent = big ? `${label(n, limit)}; ${big}` : label(n, limit);
+      out.classList.toggle('over', n > limit || big !== '');
+      if (ta.setCustomValidity) ta.setCustomValidity(big ? `Your statement is ${big}.` : '');
     };
     ta.addEventListener('input', update);
     update();

@@ -41,16 +41,6 @@ const char *svc_event_label(svc_event e) {
   return e < EV_COUNT ? event_labels[e] : "?";
 }
 
-static char *col_dup(sqlite3_stmt *st, int i) {
-  const unsigned char *t = sqlite3_column_text(st, i);
-  return strdup(t ? (const char *)t : "");
-}
-
-static void col_copy(sqlite3_stmt *st, int i, char *out, size_t cap) {
-  const unsigned char *t = sqlite3_column_text(st, i);
-  snprintf(out, cap, "%s", t ? (const char *)t : "");
-}
-
 void svc_election_free(svc_election *e) {
   int i;
   free(e->title);
@@ -86,15 +76,15 @@ static web_status election_read(sqlite3 *db, sqlite3_stmt *st,
   }
   e->id = sqlite3_column_int64(st, 0);
   e->org_id = sqlite3_column_int64(st, 1);
-  col_copy(st, 2, e->slug, sizeof e->slug);
-  e->title = col_dup(st, 3);
-  e->org_name = col_dup(st, 4);
-  col_copy(st, 5, e->tz, sizeof e->tz);
+  svcs_col_copy(st, 2, e->slug, sizeof e->slug);
+  e->title = svcs_col_dup(st, 3);
+  e->org_name = svcs_col_dup(st, 4);
+  svcs_col_copy(st, 5, e->tz, sizeof e->tz);
   if (!svc_phase_parse((const char *)sqlite3_column_text(st, 6), &e->phase))
     e->phase = PHASE_SETUP;
   e->word_limit = sqlite3_column_int(st, 7);
-  e->declaration_md = col_dup(st, 8);
-  e->intro_md = col_dup(st, 9);
+  e->declaration_md = svcs_col_dup(st, 8);
+  e->intro_md = svcs_col_dup(st, 9);
   e->published_at = sqlite3_column_int64(st, 10);
   e->created_at = sqlite3_column_int64(st, 11);
   sqlite3_reset(st);
@@ -109,7 +99,7 @@ static web_status election_read(sqlite3 *db, sqlite3_stmt *st,
       if (ev && strcmp(ev, event_names[i]) == 0) {
         e->at[i] = sqlite3_column_int64(st, 1);
         free(e->local[i]);
-        e->local[i] = col_dup(st, 2);
+        e->local[i] = svcs_col_dup(st, 2);
       }
   }
   sqlite3_reset(st);
@@ -152,13 +142,13 @@ void svc_contests_free(svc_contest *c, size_t n) {
 static void contest_row(sqlite3_stmt *st, svc_contest *c) {
   c->id = sqlite3_column_int64(st, 0);
   c->election_id = sqlite3_column_int64(st, 1);
-  col_copy(st, 2, c->slug, sizeof c->slug);
-  c->title = col_dup(st, 3);
+  svcs_col_copy(st, 2, c->slug, sizeof c->slug);
+  c->title = svcs_col_dup(st, 3);
   c->position = sqlite3_column_int(st, 4);
   c->seats = sqlite3_column_int(st, 5);
-  col_copy(st, 6, c->rules, sizeof c->rules);
+  svcs_col_copy(st, 6, c->rules, sizeof c->rules);
   c->threshold = sqlite3_column_int(st, 7);
-  col_copy(st, 8, c->threshold_kind, sizeof c->threshold_kind);
+  svcs_col_copy(st, 8, c->threshold_kind, sizeof c->threshold_kind);
 }
 
 #define CONTEST_COLS                                                         \

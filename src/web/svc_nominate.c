@@ -42,16 +42,6 @@ _Static_assert(3 * ((size_t)NOM_STATEMENT_MAX + NOM_NAME_MAX +
 
 /* ------------------------------------------------------------- helpers */
 
-static char *col_dup(sqlite3_stmt *st, int i) {
-  const unsigned char *t = sqlite3_column_text(st, i);
-  return strdup(t ? (const char *)t : "");
-}
-
-static void col_copy(sqlite3_stmt *st, int i, char *out, size_t cap) {
-  const unsigned char *t = sqlite3_column_text(st, i);
-  snprintf(out, cap, "%s", t ? (const char *)t : "");
-}
-
 /* A NUL-terminated copy of s[0..n) (s may hold NULs; n counts them). */
 static char *dupn(const char *s, size_t n) {
   char *p = malloc(n + 1);
@@ -147,19 +137,19 @@ static web_status nom_read(sqlite3_stmt *st, svc_nomination *n) {
   n->id = sqlite3_column_int64(st, 0);
   n->contest_id = sqlite3_column_int64(st, 1);
   n->election_id = sqlite3_column_int64(st, 2);
-  n->name = col_dup(st, 3);
-  n->email = col_dup(st, 4);
+  n->name = svcs_col_dup(st, 3);
+  n->email = svcs_col_dup(st, 4);
   if (!svc_nom_status_parse((const char *)sqlite3_column_text(st, 5),
                             &n->status))
     n->status = NOM_SUBMITTED;
-  n->markdown = col_dup(st, 6);
-  n->html = col_dup(st, 7);
+  n->markdown = svcs_col_dup(st, 6);
+  n->html = svcs_col_dup(st, 7);
   n->words = sqlite3_column_int(st, 8);
   n->created_at = sqlite3_column_int64(st, 9);
   n->updated_at = sqlite3_column_int64(st, 10);
-  n->reason = col_dup(st, 11);
+  n->reason = svcs_col_dup(st, 11);
   n->withdrawn_at = sqlite3_column_int64(st, 12);
-  n->withdraw_reason = col_dup(st, 13);
+  n->withdraw_reason = svcs_col_dup(st, 13);
   sqlite3_reset(st);
   if (!n->name || !n->email || !n->markdown || !n->html || !n->reason ||
       !n->withdraw_reason) {
@@ -192,111 +182,18 @@ web_status svc_nomination_by_token(sqlite3 *db, const char *token,
 
 /* ---------------------------------------------------------------- spec */
 
-static void questions_free(svc_question *q, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++) {
-    free(q[i].text);
-    free(q[i].short_label);
-  }
-  free(q);
-}
-
-static void categories_free(svc_category *c, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++) free(c[i].label);
-  free(c);
-}
-
 void svc_nom_spec_free(svc_nom_spec *s) {
   free(s->contest.title);
-  questions_free(s->q, s->nq);
-  categories_free(s->cat, s->ncat);
+  svc_questions_free(s->q, s->nq);
+  svc_categories_free(s->cat, s->ncat);
   memset(s, 0, sizeof *s);
-}
-
-static web_status read_questions(sqlite3 *db, int64_t election_id,
-                                 svc_nom_spec *s) {
-  sqlite3_stmt *st = db_stmt(
-      db, "SELECT id, position, text, short, allow_comment FROM questions "
-          "WHERE election_id = ?1 ORDER BY position, id");
-  size_t cap = 0;
-  int rc;
-  if (!st) return WEB_EDB;
-  sqlite3_bind_int64(st, 1, election_id);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    svc_question *q;
-    if (s->nq == NOM_MAX_QUESTIONS) { /* more than creation allows */
-      sqlite3_reset(st);
-      return WEB_ETOOBIG;
-    }
-    if (s->nq == cap) {
-      svc_question *nv;
-      cap = cap ? cap * 2 : 8;
-      if (cap > NOM_MAX_QUESTIONS) cap = NOM_MAX_QUESTIONS;
-      if (!(nv = realloc(s->q, cap * sizeof *nv))) {
-        sqlite3_reset(st);
-        return WEB_ENOMEM;
-      }
-      s->q = nv;
-    }
-    q = &s->q[s->nq++];
-    memset(q, 0, sizeof *q);
-    q->id = sqlite3_column_int64(st, 0);
-    q->position = sqlite3_column_int(st, 1);
-    q->text = col_dup(st, 2);
-    q->short_label = col_dup(st, 3);
-    q->allow_comment = sqlite3_column_int(st, 4) != 0;
-    if (!q->text || !q->short_label) {
-      sqlite3_reset(st);
-      return WEB_ENOMEM;
-    }
-  }
-  sqlite3_reset(st);
-  return rc == SQLITE_DONE ? WEB_OK : db_status(rc);
-}
-
-static web_status read_categories(sqlite3 *db, int64_t election_id,
-                                  svc_nom_spec *s) {
-  sqlite3_stmt *st = db_stmt(db, "SELECT id, slug, label FROM categories "
-                                 "WHERE election_id = ?1 ORDER BY slug");
-  size_t cap = 0;
-  int rc;
-  if (!st) return WEB_EDB;
-  sqlite3_bind_int64(st, 1, election_id);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    svc_category *c;
-    if (s->ncat == NOM_MAX_CATEGORIES) { /* more than creation allows */
-      sqlite3_reset(st);
-      return WEB_ETOOBIG;
-    }
-    if (s->ncat == cap) {
-      svc_category *nv;
-      cap = cap ? cap * 2 : 8;
-      if (cap > NOM_MAX_CATEGORIES) cap = NOM_MAX_CATEGORIES;
-      if (!(nv = realloc(s->cat, cap * sizeof *nv))) {
-        sqlite3_reset(st);
-        return WEB_ENOMEM;
-      }
-      s->cat = nv;
-    }
-    c = &s->cat[s->ncat++];
-    memset(c, 0, sizeof *c);
-    c->id = sqlite3_column_int64(st, 0);
-    col_copy(st, 1, c->slug, sizeof c->slug);
-    c->label = col_dup(st, 2);
-    if (!c->label) {
-      sqlite3_reset(st);
-      return WEB_ENOMEM;
-    }
-  }
-  sqlite3_reset(st);
-  return rc == SQLITE_DONE ? WEB_OK : db_status(rc);
 }
 
 static web_status spec_fill(sqlite3 *db, int64_t election_id,
                             svc_nom_spec *out) {
-  web_status s = read_questions(db, election_id, out);
-  if (!s) s = read_categories(db, election_id, out);
+  /* the same readers (and caps) as the set-up pages */
+  web_status s = svc_questions(db, election_id, &out->q, &out->nq);
+  if (!s) s = svc_categories(db, election_id, &out->cat, &out->ncat);
   if (s) svc_nom_spec_free(out);
   return s;
 }
@@ -329,13 +226,13 @@ web_status svc_nom_spec_get_id(sqlite3 *db, int64_t election_id,
   if (rc == SQLITE_ROW) {
     c->id = sqlite3_column_int64(st, 0);
     c->election_id = sqlite3_column_int64(st, 1);
-    col_copy(st, 2, c->slug, sizeof c->slug);
-    c->title = col_dup(st, 3);
+    svcs_col_copy(st, 2, c->slug, sizeof c->slug);
+    c->title = svcs_col_dup(st, 3);
     c->position = sqlite3_column_int(st, 4);
     c->seats = sqlite3_column_int(st, 5);
-    col_copy(st, 6, c->rules, sizeof c->rules);
+    svcs_col_copy(st, 6, c->rules, sizeof c->rules);
     c->threshold = sqlite3_column_int(st, 7);
-    col_copy(st, 8, c->threshold_kind, sizeof c->threshold_kind);
+    svcs_col_copy(st, 8, c->threshold_kind, sizeof c->threshold_kind);
   }
   sqlite3_reset(st);
   if (rc == SQLITE_DONE) return WEB_ENOTFOUND;
@@ -458,7 +355,7 @@ web_status svc_nom_input_load(sqlite3 *db, int64_t id, const svc_nom_spec *s,
                     : a && strcmp(a, "no") == 0 ? NOM_ANS_NO
                                                 : NOM_ANS_NONE;
     free(in->comment[i]);
-    if (!(in->comment[i] = col_dup(st, 2))) {
+    if (!(in->comment[i] = svcs_col_dup(st, 2))) {
       sqlite3_reset(st);
       svc_nom_input_free(in);
       return WEB_ENOMEM;
@@ -970,8 +867,8 @@ static web_status withdraw_fn(sqlite3 *db, void *ctx) {
   sqlite3_bind_int64(st, 1, c->id);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
-    col_copy(st, 0, status, sizeof status);
-    col_copy(st, 1, phase, sizeof phase);
+    svcs_col_copy(st, 0, status, sizeof status);
+    svcs_col_copy(st, 1, phase, sizeof phase);
     election_id = sqlite3_column_int64(st, 2);
   }
   sqlite3_reset(st);
@@ -1064,7 +961,7 @@ web_status svc_support_branch_by_token(sqlite3 *db, const char *token,
   if (rc == SQLITE_ROW) {
     out->id = sqlite3_column_int64(st, 0);
     out->election_id = sqlite3_column_int64(st, 1);
-    out->name = col_dup(st, 2);
+    out->name = svcs_col_dup(st, 2);
   }
   sqlite3_reset(st);
   if (rc == SQLITE_DONE) return WEB_ENOTFOUND;
@@ -1113,7 +1010,7 @@ web_status svc_support_list(sqlite3 *db, int64_t contest_id,
     r = &v[cnt++];
     memset(r, 0, sizeof *r);
     r->nomination_id = sqlite3_column_int64(st, 0);
-    r->name = col_dup(st, 1);
+    r->name = svcs_col_dup(st, 1);
     if (!svc_nom_status_parse((const char *)sqlite3_column_text(st, 2),
                               &r->status))
       r->status = NOM_SUBMITTED;
@@ -1271,7 +1168,7 @@ static web_status support_fn(sqlite3 *db, void *ctx) {
       items = nv;
     }
     items[n].nomination_id = sqlite3_column_int64(st, 0);
-    col_copy(st, 1, items[n].contest, sizeof items[n].contest);
+    svcs_col_copy(st, 1, items[n].contest, sizeof items[n].contest);
     items[n].supporter_id = sqlite3_column_int64(st, 2);
     n++;
   }

@@ -19,6 +19,8 @@
 **    and no "javascript:" inside an href (what users type is escaped and
 **    statements are rendered safely);
 **  - a JSON answer is valid JSON;
+**  - a refusal (status 400 or more) changed nothing: every change writes
+**    an audit row in its own transaction, so the audit head stays put;
 **  - the audit log still verifies.
 ** Writes accumulate in the database across runs, as a long-lived server's
 ** would.
@@ -71,6 +73,14 @@ static void init(void) {
   nroutes = n;
 }
 
+static int64_t audit_head(void) {
+  sqlite3_stmt *st = db_stmt(db_get(), "SELECT max(seq) FROM audit");
+  int64_t n = -1;
+  if (st && sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  if (st) sqlite3_reset(st);
+  return n;
+}
+
 static size_t captures(const char *pattern) {
   size_t n = 0;
   for (; *pattern; pattern++) n += *pattern == '{';
@@ -90,6 +100,7 @@ static void check_html(const char *s) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *buf, *parts[REQ_MAX_PARAMS + 1], *end;
   size_t k, want, blen;
+  int64_t head;
   const route *rt;
   req r;
   resp p;
@@ -140,8 +151,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   } else if (form_parse(&r.query, parts[want], blen))
     goto out;
   wbuf_init(&p.body, WBUF_PAGE_MAX);
+  head = audit_head();
   rt->fn(&r, &p);
+  db_reset_all();
   if (p.status && (p.status < 200 || p.status > 599)) abort();
+  if (p.status >= 400 && audit_head() != head) abort();
   if (p.body.err && p.body.err != WEB_ETOOBIG) abort();
   if (!p.body.err && p.body.p) {
     if (p.ctype && strncmp(p.ctype, "application/json", 16) == 0) {

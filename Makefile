@@ -133,10 +133,11 @@ $(BUILD)/tests/web/%.o: tests/web/%.c
 	@$(CC) $(WEBCFLAGS) $(shell pkg-config --cflags cmocka) -Itests/web -c $< -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/web/test_%.o $(BUILD)/tests/web/client.o \
-    $(LIBWEB) $(LIBSTV)
+    $(BUILD)/tests/web/testutil.o $(LIBWEB) $(LIBSTV)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
-	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/tests/web/client.o $(LIBWEB) $(LIBSTV) \
+	@$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/tests/web/client.o \
+	  $(BUILD)/tests/web/testutil.o $(LIBWEB) $(LIBSTV) \
 	  $(LDLIBS_LIB) $(WEBLIBS) $(shell pkg-config --libs cmocka)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIBSTV)

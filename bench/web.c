@@ -226,23 +226,11 @@ static char dir[256], demo[300];
 static char token[64];
 static long long noms[MAX_NOMS];
 static int nnoms;
-static int setup_addr = 1;
 
-/* "X-Forwarded-For: 10.249.x.y\r\n", a new address for each set-up
-** request, so set-up never meets a rate limit. */
-static const char *setup_xff(void) {
-  static char h[64];
-  setup_addr++;
-  snprintf(h, sizeof h, "X-Forwarded-For: 10.249.%d.%d\r\n",
-           setup_addr / 250, setup_addr % 250 + 1);
-  return h;
-}
-
+/* Each set-up request comes from a new address (hc_new_addr: 10.250 and
+** up, none of the rows' own), so set-up never meets a rate limit. */
 static hc_resp *api(const char *method, const char *path, const char *json) {
-  char h[256];
-  snprintf(h, sizeof h, "%sAuthorization: Bearer %s\r\n%s", setup_xff(),
-           token, json ? "Content-Type: application/json\r\n" : "");
-  return hc_request(srv, method, path, h, json, json ? strlen(json) : 0);
+  return hc_json_from(srv, hc_new_addr(), method, path, token, json);
 }
 
 /* Prints why a set-up step failed; returns 0. */
@@ -255,45 +243,17 @@ static int fail(const char *what, const hc_resp *r) {
 /* Sign in with the setup link, make an API token, accept the submitted
 ** nominations, publish.  1 on success. */
 static int setup(void) {
-  const char *tok = hc_setup_token(srv), *p, *q;
   char path[256], csrf[65];
   hc_resp *r;
   json_t *j, *it;
   size_t i;
-  if (!tok) {
-    fputs("web: the server printed no setup link\n", stderr);
+  /* the client prints the step that failed */
+  if (!hc_setup_admin(srv, "Northfield", ADMIN_EMAIL, "Bench Admin", ADMIN_PW,
+                      csrf) ||
+      !hc_make_token(srv, "bench", token, sizeof token)) {
+    fputs("web: signing in or making the API token failed\n", stderr);
     return 0;
   }
-  snprintf(path, sizeof path, "/setup/%s", tok);
-  r = hc_request(srv, "GET", path, setup_xff(), NULL, 0);
-  if (r->status != 200 || !hc_csrf(r->body, csrf)) return fail("GET setup", r);
-  hc_resp_free(r);
-  {
-    const char *f[] = {"csrf",     csrf,        "org_name",  "Northfield",
-                       "email",    ADMIN_EMAIL, "name",      "Bench Admin",
-                       "password", ADMIN_PW,    "password2", ADMIN_PW,
-                       NULL};
-    r = hc_post_formv(srv, path, setup_xff(), f);
-    if (r->status != 303) return fail("POST setup", r);
-    hc_resp_free(r);
-  }
-  r = hc_request(srv, "GET", "/admin/tokens", setup_xff(), NULL, 0);
-  if (r->status != 200 || !hc_csrf(r->body, csrf))
-    return fail("GET /admin/tokens", r);
-  hc_resp_free(r);
-  {
-    const char *f[] = {"csrf", csrf, "label", "bench", NULL};
-    r = hc_post_formv(srv, "/admin/tokens", setup_xff(), f);
-  }
-  p = hc_find(r->body, "id=\"new-token\">");
-  p = p ? strstr(p, "hst_") : hc_find(r->body, "hst_");
-  q = p ? p + strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                        "0123456789-_") : NULL;
-  if (r->status != 200 || !p || (size_t)(q - p) >= sizeof token)
-    return fail("POST /admin/tokens", r);
-  memcpy(token, p, (size_t)(q - p));
-  token[q - p] = '\0';
-  hc_resp_free(r);
   hc_jar_clear(srv); /* from here on, the API and public pages only */
 
   r = api("GET", "/api/v1/elections/" EL "/nominations?status=submitted",
@@ -319,7 +279,7 @@ static int setup(void) {
   r = api("POST", "/api/v1/elections/" EL "/publish", "{}");
   if (r->status != 200) return fail("publish", r);
   hc_resp_free(r);
-  r = hc_request(srv, "GET", "/e/" EL "/candidates", setup_xff(), NULL, 0);
+  r = hc_request(srv, "GET", "/e/" EL "/candidates", hc_new_addr(), NULL, 0);
   if (r->status != 200) return fail("GET candidates", r);
   hc_resp_free(r);
   return 1;

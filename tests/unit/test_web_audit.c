@@ -22,53 +22,20 @@
 
 #include "service.h"
 #include "web.h"
+#include "web_fixture.h"
 
-typedef struct fix {
-  char dir[64];
-  char path[128];
-} fix;
-
-static void rm_db(const fix *f) {
-  static const char *const sfx[] = {"", "-wal", "-shm", ".key", ".b2"};
-  char p[160];
-  size_t i;
-  for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-    snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-    unlink(p);
-  }
-  rmdir(f->dir);
-}
+typedef wf_db fix;
 
 static int setup(void **state) {
-  fix *f = calloc(1, sizeof(*f));
-  char err[256];
-  if (!f) return -1;
-  snprintf(f->dir, sizeof(f->dir), "/tmp/hus-audit-XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
-  snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-  if (db_init(f->path, err, sizeof(err)) != WEB_OK) {
-    fprintf(stderr, "db_init: %s\n", err);
-    return -1;
-  }
-  *state = f;
-  return 0;
+  return (*state = wf_db_new("audit", 0)) ? 0 : -1;
 }
 
 static int teardown(void **state) {
-  fix *f = *state;
-  db_close_thread();
-  rm_db(f);
-  free(f);
+  wf_db_free(*state);
   return 0;
 }
 
 #define T0 1700000000
-
-static void exec_ok(const char *sql) {
-  char *msg = NULL;
-  int rc = sqlite3_exec(db_get(), sql, NULL, NULL, &msg);
-  if (rc != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : "?");
-}
 
 /* Appends n entries, in one transaction each, as the service does. */
 typedef struct app {

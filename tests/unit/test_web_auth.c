@@ -24,66 +24,25 @@
 
 #include "service.h"
 #include "web.h"
+#include "web_fixture.h"
 
-typedef struct fix {
-  char dir[64];
-  char path[128];
-} fix;
-
-static void rm_db(const fix *f) {
-  static const char *const sfx[] = {"", "-wal", "-shm", ".key"};
-  char p[160];
-  size_t i;
-  for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-    snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-    unlink(p);
-  }
-  snprintf(p, sizeof(p), "%s/other.db.key", f->dir);
-  unlink(p);
-  rmdir(f->dir);
-}
+typedef wf_db fix;
 
 static int setup(void **state) {
-  fix *f = calloc(1, sizeof(*f));
-  char err[256];
-  if (!f) return -1;
-  snprintf(f->dir, sizeof(f->dir), "/tmp/hus-auth-XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
-  snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-  if (db_init(f->path, err, sizeof(err)) != WEB_OK ||
-      auth_load_key(f->path, err, sizeof(err)) != WEB_OK) {
-    fprintf(stderr, "setup: %s\n", err);
-    return -1;
-  }
-  *state = f;
-  return 0;
+  return (*state = wf_db_new("auth", 1)) ? 0 : -1;
 }
 
+/* test_key_file also makes other.db.key in the directory. */
 static int teardown(void **state) {
   fix *f = *state;
-  db_close_thread();
-  rm_db(f);
-  free(f);
+  char p[160];
+  snprintf(p, sizeof(p), "%s/other.db.key", f->dir);
+  unlink(p);
+  wf_db_free(f);
   return 0;
 }
 
 #define T0 ((int64_t)1700000000)
-
-static void exec_ok(const char *sql) {
-  char *msg = NULL;
-  int rc = sqlite3_exec(db_get(), sql, NULL, NULL, &msg);
-  if (rc != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : "?");
-}
-
-static int64_t q_int(const char *sql) {
-  sqlite3_stmt *st = NULL;
-  int64_t v = -1;
-  assert_int_equal(sqlite3_prepare_v2(db_get(), sql, -1, &st, NULL),
-                   SQLITE_OK);
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
 
 /* -------------------------------------------------------------- the key */
 
@@ -280,14 +239,14 @@ static void test_setup_link(void **state) {
   assert_int_equal(auth_setup_link_new(T0 + 30, c), WEB_OK);
   assert_int_equal(use_link(b, T0 + 40), 0);
   assert_int_equal(use_link(c, T0 + 40), 1);
-  assert_int_equal(q_int("SELECT count(*) FROM setup_links"), 2);
+  assert_int_equal(q1("SELECT count(*) FROM setup_links"), 2);
   /* only the hash is stored */
-  assert_int_equal(q_int("SELECT count(*) FROM setup_links WHERE"
-                         " typeof(hash) = 'blob' AND length(hash) = 32"),
+  assert_int_equal(q1("SELECT count(*) FROM setup_links WHERE"
+                      " typeof(hash) = 'blob' AND length(hash) = 32"),
                    2);
   /* audited as system, no token in the log */
-  assert_int_equal(q_int("SELECT count(*) FROM audit WHERE actor = 'system'"
-                         " AND action = 'setup_link.issue'"),
+  assert_int_equal(q1("SELECT count(*) FROM audit WHERE actor = 'system'"
+                      " AND action = 'setup_link.issue'"),
                    3);
   assert_int_equal(sqlite3_prepare_v2(db_get(), "SELECT count(*) FROM audit"
                                       " WHERE instr(line, ?1) > 0", -1, &st,
@@ -297,8 +256,8 @@ static void test_setup_link(void **state) {
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(st, 0), 0);
   sqlite3_finalize(st);
-  assert_int_equal(q_int("SELECT count(*) FROM audit WHERE line LIKE"
-                         " '%\"detail\":{\"expires_at\":1700003630}}'"),
+  assert_int_equal(q1("SELECT count(*) FROM audit WHERE line LIKE"
+                      " '%\"detail\":{\"expires_at\":1700003630}}'"),
                    1);
   assert_int_equal(audit_verify(db_get(), &n, head, &bad), WEB_OK);
   assert_int_equal(n, 3);
@@ -315,8 +274,8 @@ static void test_admin_link_command(void **state) {
   assert_int_equal(web_admin_link_main(5, bad_url), 3);
   assert_int_equal(web_admin_link_main(3, missing), 2);
   /* db_close_thread ran inside: db_get reopens */
-  assert_int_equal(q_int("SELECT count(*) FROM setup_links WHERE"
-                         " used_at IS NULL"),
+  assert_int_equal(q1("SELECT count(*) FROM setup_links WHERE"
+                      " used_at IS NULL"),
                    1);
 }
 
@@ -365,11 +324,11 @@ static void test_sessions(void **state) {
   assert_int_equal(sqlite3_column_int64(st, 0), 3);
   sqlite3_finalize(st);
   /* no refresh within 5 minutes: idle counts from T0 */
-  assert_int_equal(q_int("SELECT seen_at FROM sessions"), T0);
+  assert_int_equal(q1("SELECT seen_at FROM sessions"), T0);
   assert_int_equal(auth_session_admin(a.token, T0 + SESSION_IDLE), 0);
   assert_int_equal(auth_session_admin(a.token, T0 + SESSION_IDLE - 1), 3);
   /* that call refreshed seen_at, so the session lives on */
-  assert_int_equal(q_int("SELECT seen_at FROM sessions"),
+  assert_int_equal(q1("SELECT seen_at FROM sessions"),
                    T0 + SESSION_IDLE - 1);
   assert_int_equal(auth_session_admin(a.token, T0 + SESSION_IDLE + 100), 3);
   /* absolute expiry, however active */
@@ -396,7 +355,7 @@ static void test_sessions(void **state) {
   assert_int_equal(auth_session_admin(c.token, T0 + 80), 0);
   /* a new session prunes expired ones */
   new_session(&b, 3, T0 + SESSION_MAX + 10);
-  assert_int_equal(q_int("SELECT count(*) FROM sessions"), 1);
+  assert_int_equal(q1("SELECT count(*) FROM sessions"), 1);
   assert_true(sqlite3_get_autocommit(db_get()));
 }
 
@@ -424,7 +383,7 @@ static void test_session_in_txn(void **state) {
   c.got = -1;
   assert_int_equal(db_write(in_txn, &c), WEB_OK);
   assert_int_equal(c.got, 3);
-  assert_int_equal(q_int("SELECT seen_at FROM sessions"), T0 + 1000);
+  assert_int_equal(q1("SELECT seen_at FROM sessions"), T0 + 1000);
 }
 
 /* ----------------------------------------------------------- API tokens */
@@ -455,11 +414,11 @@ static void test_api_tokens(void **state) {
   add_api_token(tok, 7);
   assert_int_equal(auth_api_token_admin(tok, T0, &id), 3);
   assert_int_equal(id, 7);
-  assert_int_equal(q_int("SELECT last_used_at FROM api_tokens"), T0);
+  assert_int_equal(q1("SELECT last_used_at FROM api_tokens"), T0);
   assert_int_equal(auth_api_token_admin(tok, T0 + 30, NULL), 3);
-  assert_int_equal(q_int("SELECT last_used_at FROM api_tokens"), T0);
+  assert_int_equal(q1("SELECT last_used_at FROM api_tokens"), T0);
   assert_int_equal(auth_api_token_admin(tok, T0 + 60, &id), 3);
-  assert_int_equal(q_int("SELECT last_used_at FROM api_tokens"), T0 + 60);
+  assert_int_equal(q1("SELECT last_used_at FROM api_tokens"), T0 + 60);
   /* without the prefix, or another prefix: refused */
   assert_int_equal(auth_api_token_admin(tok + 4, T0, &id), 0);
   assert_int_equal(id, 0);

@@ -23,54 +23,17 @@
 #include <sqlite3.h>
 
 #include "web.h"
+#include "web_fixture.h"
 
-typedef struct fix {
-  char dir[64];
-  char path[128];
-} fix;
-
-static void rm_db(const fix *f) {
-  static const char *const sfx[] = {"", "-wal", "-shm", ".key", ".clock"};
-  char p[160];
-  size_t i;
-  for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-    snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-    unlink(p);
-  }
-  rmdir(f->dir);
-}
+typedef wf_db fix;
 
 static int setup(void **state) {
-  fix *f = calloc(1, sizeof(*f));
-  char err[256];
-  if (!f) return -1;
-  snprintf(f->dir, sizeof(f->dir), "/tmp/hus-db-XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
-  snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-  if (db_init(f->path, err, sizeof(err)) != WEB_OK) {
-    fprintf(stderr, "db_init: %s\n", err);
-    return -1;
-  }
-  *state = f;
-  return 0;
+  return (*state = wf_db_new("db", 0)) ? 0 : -1;
 }
 
 static int teardown(void **state) {
-  fix *f = *state;
-  db_close_thread();
-  rm_db(f);
-  free(f);
+  wf_db_free(*state);
   return 0;
-}
-
-/* A value from a one-row query on db. */
-static int64_t q_int(sqlite3 *db, const char *sql) {
-  sqlite3_stmt *st = NULL;
-  int64_t v = -1;
-  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
 }
 
 static const char *const tables[] = {
@@ -88,7 +51,7 @@ static void test_migrations(void **state) {
   assert_non_null(db);
   assert_true(migrate_latest() >= 1);
   assert_int_equal(db_schema_version(), migrate_latest());
-  assert_int_equal(q_int(db, "PRAGMA user_version"), migrate_latest());
+  assert_int_equal(q1_on(db, "PRAGMA user_version"), migrate_latest());
   assert_int_equal(sqlite3_prepare_v2(db, "SELECT strict FROM pragma_table_list"
                                           " WHERE schema='main' AND name=?1",
                                       -1, &st, NULL),
@@ -101,17 +64,17 @@ static void test_migrations(void **state) {
   }
   sqlite3_finalize(st);
   /* exactly those tables */
-  assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE"
+  assert_int_equal(q1_on(db, "SELECT count(*) FROM sqlite_schema WHERE"
                              " type='table' AND name NOT LIKE 'sqlite_%'"),
                    (int64_t)(sizeof(tables) / sizeof(tables[0])));
-  assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE"
+  assert_int_equal(q1_on(db, "SELECT count(*) FROM sqlite_schema WHERE"
                              " type='trigger' AND tbl_name='audit'"),
                    2);
   /* the connection's pragmas */
-  assert_int_equal(q_int(db, "PRAGMA foreign_keys"), 1);
-  assert_int_equal(q_int(db, "PRAGMA synchronous"), 2); /* FULL */
-  assert_int_equal(q_int(db, "PRAGMA secure_delete"), 1);
-  assert_int_equal(q_int(db, "SELECT journal_mode = 'wal' FROM"
+  assert_int_equal(q1_on(db, "PRAGMA foreign_keys"), 1);
+  assert_int_equal(q1_on(db, "PRAGMA synchronous"), 2); /* FULL */
+  assert_int_equal(q1_on(db, "PRAGMA secure_delete"), 1);
+  assert_int_equal(q1_on(db, "SELECT journal_mode = 'wal' FROM"
                              " pragma_journal_mode"),
                    1);
   /* the new file and its WAL are private to the owner */
@@ -151,7 +114,7 @@ static void test_reopen(void **state) {
   /* a re-applied migration 1 would fail on CREATE TABLE orgs */
   assert_int_equal(db_init(f->path, err, sizeof(err)), WEB_OK);
   assert_int_equal(db_schema_version(), migrate_latest());
-  assert_int_equal(q_int(db_get(), "SELECT count(*) FROM orgs"), 1);
+  assert_int_equal(q1_on(db_get(), "SELECT count(*) FROM orgs"), 1);
 }
 
 static void test_newer_refused(void **state) {
@@ -168,7 +131,7 @@ static void test_newer_refused(void **state) {
   assert_non_null(strstr(err, "newer hustings"));
   /* and it was left as it was */
   assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
-  assert_int_equal(q_int(raw, "PRAGMA user_version"), migrate_latest() + 1);
+  assert_int_equal(q1_on(raw, "PRAGMA user_version"), migrate_latest() + 1);
   sqlite3_close(raw);
 }
 
@@ -201,7 +164,7 @@ static int64_t orgs_outside(const fix *f) {
   sqlite3 *raw = NULL;
   int64_t n;
   assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
-  n = q_int(raw, "SELECT count(*) FROM orgs");
+  n = q1_on(raw, "SELECT count(*) FROM orgs");
   sqlite3_close(raw);
   return n;
 }
@@ -219,7 +182,7 @@ static void test_write_rollback(void **state) {
   assert_int_equal(db_write(insert_org, &c), WEB_EINVALID);
   assert_int_equal(c.calls, 1);
   assert_int_equal(orgs_outside(*state), 0);
-  assert_int_equal(q_int(db_get(), "SELECT count(*) FROM orgs"), 0);
+  assert_int_equal(q1_on(db_get(), "SELECT count(*) FROM orgs"), 0);
   assert_true(sqlite3_get_autocommit(db_get()));
   /* a constraint error inside fn: ECONFLICT, nothing kept */
   c = (wctx){0, 0, WEB_OK, "Bad Slug"};
@@ -376,7 +339,7 @@ static void *worker(void *arg) {
   wctx c = {0, 0, WEB_OK, "thread"};
   r->db = db_get();
   if (r->db) {
-    r->fk = q_int(r->db, "PRAGMA foreign_keys");
+    r->fk = q1_on(r->db, "PRAGMA foreign_keys");
     r->w = db_write(insert_org, &c);
   }
   db_close_thread();

@@ -28,51 +28,21 @@
 #include "svc.h"
 #include "svc_nominate.h"
 #include "web.h"
+#include "web_fixture.h"
 
 #define NOW INT64_C(1800000000) /* 2027-01-15T08:00:00Z */
 
 typedef struct fix {
-  char dir[64];
-  char path[128];
+  wf_db db;
   char branch[2][TOKEN_LEN + 1];
 } fix;
 
-static void exec_ok(const char *sql) {
-  char *msg = NULL;
-  int rc = sqlite3_exec(db_get(), sql, NULL, NULL, &msg);
-  if (rc != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : "?");
-}
-
-static int64_t q1(const char *sql) {
-  sqlite3_stmt *st = NULL;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(db_get(), sql, -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
-
-static void qs(const char *sql, char *out, size_t cap) {
-  sqlite3_stmt *st = NULL;
-  out[0] = 0;
-  if (sqlite3_prepare_v2(db_get(), sql, -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-    snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-}
-
 static int setup(void **state) {
   fix *f = calloc(1, sizeof(*f));
-  char err[256];
   int i;
   if (!f) return -1;
-  snprintf(f->dir, sizeof(f->dir), "/tmp/hus-nominate-XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
-  snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-  if (db_init(f->path, err, sizeof(err)) != WEB_OK ||
-      auth_load_key(f->path, err, sizeof(err)) != WEB_OK) {
-    fprintf(stderr, "setup: %s\n", err);
+  if (wf_db_open(&f->db, "nominate", 1) != 0) {
+    free(f);
     return -1;
   }
   snprintf(web_cfg.base_url, sizeof web_cfg.base_url, "https://vote.test");
@@ -115,19 +85,11 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   fix *f = *state;
-  static const char *const sfx[] = {"", "-wal", "-shm", ".key"};
-  char p[160];
   int64_t n = 0, bad = 0;
   char head[65];
-  size_t i;
   /* every test leaves a whole audit chain */
   assert_int_equal(audit_verify(db_get(), &n, head, &bad), WEB_OK);
-  db_close_thread();
-  for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-    snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-    unlink(p);
-  }
-  rmdir(f->dir);
+  wf_db_close(&f->db);
   free(f);
   return 0;
 }

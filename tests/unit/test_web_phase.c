@@ -19,26 +19,11 @@
 
 #include "svc.h"
 #include "web.h"
+#include "web_fixture.h"
 
 #define T0 1800000000LL
 
-static char dir[64], path[128];
-
-static void exec_ok(const char *sql) {
-  char *msg = NULL;
-  if (sqlite3_exec(db_get(), sql, NULL, NULL, &msg) != SQLITE_OK)
-    fail_msg("%s: %s", sql, msg ? msg : "?");
-}
-
-static int64_t q1(const char *sql) {
-  sqlite3_stmt *st = NULL;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(db_get(), sql, -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
+static wf_db fx; /* the group's database */
 
 static svc_phase phase_of(int64_t id) {
   svc_election e;
@@ -53,12 +38,9 @@ static svc_phase phase_of(int64_t id) {
 ** T0-200 and closed at T0-100 but is still in setup (the server was
 ** down); election 3 has no timetable. */
 static int setup(void **state) {
-  char err[256], sql[1024];
+  char sql[1024];
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/hus-phase-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
-  snprintf(path, sizeof path, "%s/t.db", dir);
-  if (db_init(path, err, sizeof err) != WEB_OK) return -1;
+  if (wf_db_open(&fx, "phase", 0) != 0) return -1;
   snprintf(sql, sizeof sql,
            "INSERT INTO orgs (id, slug, name) VALUES (1, 'o', 'O');"
            "INSERT INTO admins (id, email, name, pw_hash, created_at) VALUES "
@@ -77,16 +59,8 @@ static int setup(void **state) {
 }
 
 static int teardown(void **state) {
-  static const char *const sfx[] = {"", "-wal", "-shm"};
-  char p[160];
-  size_t i;
   (void)state;
-  db_close_thread();
-  for (i = 0; i < 3; i++) {
-    snprintf(p, sizeof p, "%s%s", path, sfx[i]);
-    unlink(p);
-  }
-  rmdir(dir);
+  wf_db_close(&fx);
   return 0;
 }
 

@@ -28,65 +28,14 @@
 #include "svc.h"
 #include "svc_setup.h"
 #include "web.h"
-
-typedef struct fix {
-  char dir[64];
-  char path[128];
-} fix;
+#include "web_fixture.h"
 
 /* 2027-01-15T08:00:00Z: before every deadline the tests set */
 #define NOW INT64_C(1800000000)
 #define ACTOR "admin:1"
 
-static void rm_db(const fix *f) {
-  static const char *const sfx[] = {"", "-wal", "-shm", ".key"};
-  char p[160];
-  size_t i;
-  for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-    snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-    unlink(p);
-  }
-  rmdir(f->dir);
-}
-
-static void exec_ok(const char *sql) {
-  char *msg = NULL;
-  int rc = sqlite3_exec(db_get(), sql, NULL, NULL, &msg);
-  if (rc != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : "?");
-}
-
-static int64_t q1(const char *sql) {
-  sqlite3_stmt *st = NULL;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(db_get(), sql, -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
-
-/* A text column of the first row, copied. */
-static void qs(const char *sql, char *out, size_t cap) {
-  sqlite3_stmt *st = NULL;
-  out[0] = 0;
-  if (sqlite3_prepare_v2(db_get(), sql, -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-    snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-}
-
 static int setup(void **state) {
-  fix *f = calloc(1, sizeof(*f));
-  char err[256];
-  if (!f) return -1;
-  snprintf(f->dir, sizeof(f->dir), "/tmp/hus-setup-XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
-  snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-  if (db_init(f->path, err, sizeof(err)) != WEB_OK ||
-      auth_load_key(f->path, err, sizeof(err)) != WEB_OK) {
-    fprintf(stderr, "setup: %s\n", err);
-    return -1;
-  }
+  if (!(*state = wf_db_new("setup", 1))) return -1;
   exec_ok("INSERT INTO orgs (id, slug, name, tz) VALUES "
           "(1, 'nsn', 'Northfield', 'Europe/London'), "
           "(2, 'other', 'Other', 'UTC');"
@@ -94,15 +43,11 @@ static int setup(void **state) {
           "(1, 'a@example.org', 'A', 'x', 0), "
           "(2, 'b@example.org', 'B', 'x', 0);"
           "INSERT INTO org_admins VALUES (1, 1), (2, 2);");
-  *state = f;
   return 0;
 }
 
 static int teardown(void **state) {
-  fix *f = *state;
-  db_close_thread();
-  rm_db(f);
-  free(f);
+  wf_db_free(*state);
   return 0;
 }
 

@@ -2,7 +2,10 @@
 ** client.c: the raw-socket HTTP/1.1 test client and the `hustings serve`
 ** harness declared in client.h.  Requests go out byte for byte as given;
 ** responses are read with a deadline and parsed (Content-Length, chunked,
-** or until close).  Test code: out of memory aborts.
+** or until close).  At the end, the steps the tests and the bench share
+** (client addresses, CSRF tokens, the first sign-in, API tokens); no
+** cmocka here, since bench/web.c links this file too.  Test code: out of
+** memory aborts.
 */
 #include "client.h"
 
@@ -16,6 +19,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -648,8 +652,14 @@ hc_resp *hc_post_form(hc_server *s, const char *path, ...) {
 
 hc_resp *hc_json(hc_server *s, const char *method, const char *path,
                  const char *bearer, const char *json) {
+  return hc_json_from(s, NULL, method, path, bearer, json);
+}
+
+hc_resp *hc_json_from(hc_server *s, const char *headers, const char *method,
+                      const char *path, const char *bearer, const char *json) {
   sb h = {0};
   sb_add(&h, "", 0);
+  if (headers) sb_puts(&h, headers);
   if (json) sb_puts(&h, "Content-Type: application/json\r\n");
   if (bearer) sb_printf(&h, "Authorization: Bearer %s\r\n", bearer);
   hc_resp *r = hc_request(s, method, path, h.p, json, json ? strlen(json) : 0);
@@ -678,4 +688,77 @@ int hc_csrf(const char *html, char out[65]) {
   size_t n = strcspn(v, "\"");
   snprintf(out, 65, "%.*s", (int)(n < 64 ? n : 64), v);
   return 1;
+}
+
+/* ------------------------------------------------- steps of a test run */
+
+const char *hc_new_addr(void) {
+  static atomic_uint next;
+  static _Thread_local char h[64];
+  unsigned n = atomic_fetch_add(&next, 1) + 1;
+  snprintf(h, sizeof h, "X-Forwarded-For: 10.%u.%u.%u\r\n",
+           250 + (n >> 16) % 6, (n >> 8) & 255, n & 255);
+  return h;
+}
+
+/* Prints why a step failed; returns 0. */
+static int step_failed(const char *method, const char *path,
+                       const hc_resp *r) {
+  fprintf(stderr, "# hc: %s %s: status %d (client error %d): %.300s\n",
+          method, path, r->status, r->err, r->body ? r->body : "");
+  return 0;
+}
+
+int hc_get_csrf(hc_server *s, const char *path, const char *headers,
+                char out[65]) {
+  hc_resp *r = hc_request(s, "GET", path, headers, NULL, 0);
+  int ok = r->status == 200 && hc_csrf(r->body, out);
+  if (!ok) step_failed("GET", path, r);
+  hc_resp_free(r);
+  return ok;
+}
+
+int hc_setup_admin(hc_server *s, const char *org, const char *email,
+                   const char *name, const char *password, char csrf[65]) {
+  const char *tok = NULL;
+  char path[200];
+  int ok;
+  for (int i = 0; i < 100 && !(tok = hc_setup_token(s)); i++)
+    usleep(50000); /* the link is printed just after the port file */
+  csrf[0] = '\0';
+  if (!tok) {
+    fprintf(stderr, "# hc: no setup link in the server's output\n");
+    return 0;
+  }
+  snprintf(path, sizeof path, "/setup/%s", tok);
+  if (!hc_get_csrf(s, path, hc_new_addr(), csrf)) return 0;
+  const char *f[] = {"csrf",     csrf,     "org_name",  org,
+                     "email",    email,    "name",      name,
+                     "password", password, "password2", password,
+                     NULL};
+  hc_resp *r = hc_post_formv(s, path, hc_new_addr(), f);
+  ok = r->status == 303 ? 1 : step_failed("POST", path, r);
+  hc_resp_free(r);
+  return ok;
+}
+
+int hc_make_token(hc_server *s, const char *label, char *out, size_t cap) {
+  static const char mark[] = "<code id=\"new-token\">";
+  char csrf[65];
+  const char *p, *q = NULL;
+  int ok;
+  out[0] = '\0';
+  if (!hc_get_csrf(s, "/admin/tokens", hc_new_addr(), csrf)) return 0;
+  const char *f[] = {"csrf", csrf, "label", label, NULL};
+  hc_resp *r = hc_post_formv(s, "/admin/tokens", hc_new_addr(), f);
+  p = r->status == 200 ? hc_find(r->body, mark) : NULL;
+  if (p) q = strchr(p += sizeof mark - 1, '<');
+  ok = q && (size_t)(q - p) < cap;
+  if (ok) {
+    memcpy(out, p, (size_t)(q - p));
+    out[q - p] = '\0';
+  } else
+    step_failed("POST", "/admin/tokens", r);
+  hc_resp_free(r);
+  return ok;
 }

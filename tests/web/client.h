@@ -123,6 +123,9 @@ char *hc_form_encode(const char *const fields[], size_t *len);
 ** Bearer TOKEN" when bearer != NULL; json NULL sends no body. */
 hc_resp *hc_json(hc_server *srv, const char *method, const char *path,
                  const char *bearer, const char *json);
+/* The same with extra header lines (e.g. hc_new_addr()), or NULL. */
+hc_resp *hc_json_from(hc_server *srv, const char *headers, const char *method,
+                      const char *path, const char *bearer, const char *json);
 hc_resp *hc_post_json(hc_server *srv, const char *path, const char *bearer,
                       const char *json);
 
@@ -158,5 +161,38 @@ void hc_jar_clear(hc_server *srv);
 int hc_csrf(const char *html, char out[65]);
 /* strstr that accepts NULL html. */
 const char *hc_find(const char *html, const char *needle);
+
+/* ------------------------------------------------- steps of a test run */
+
+/* "X-Forwarded-For: 10.A.B.C\r\n" (A from 250 up, so never one of the
+** bench's 10.1-10.9 client addresses), a new client address on each
+** call, for a server run with --trust-proxy 127.0.0.1 (one that is not
+** ignores the header): one case's requests then never meet the rate
+** limits another's used up.  The result is a per-thread static buffer,
+** valid until the thread's next call. */
+const char *hc_new_addr(void);
+
+/* GETs path (headers: extra header lines, or NULL) and copies its csrf
+** token into out (see hc_csrf).  1 on status 200 with a csrf field; else
+** 0, with the status and the start of the body on stderr. */
+int hc_get_csrf(hc_server *srv, const char *path, const char *headers,
+                char out[65]);
+
+/* Signs the first administrator in with the setup link `hustings serve`
+** printed (waiting up to 5 s for it): the form from GET /setup/TOKEN,
+** posted with org_name, email, name, password and password2 = password;
+** each request from a new hc_new_addr().  csrf gets the form's token
+** (bound to the anonymous cookie; a signed-in page has another).  1 when
+** the post answers 303 (the session cookie is then in the jar); else 0,
+** with the step that failed on stderr. */
+int hc_setup_admin(hc_server *srv, const char *org, const char *email,
+                   const char *name, const char *password, char csrf[65]);
+
+/* Makes an API token labelled label on /admin/tokens (signed in): the
+** csrf from the page, then the post, each from a new hc_new_addr().  1
+** with the token shown once in <code id="new-token"> copied into out
+** (cap bytes at most, NUL included); else 0, out = "", and the step that
+** failed on stderr. */
+int hc_make_token(hc_server *srv, const char *label, char *out, size_t cap);
 
 #endif

@@ -31,6 +31,7 @@
 
 #include "client.h"
 #include "stv.h"
+#include "testutil.h"
 
 static const char *bin;
 static hc_server *srv;
@@ -80,31 +81,14 @@ static hc_resp *postv(const char *path, const char *tok,
 #define POST(path, ...)                                                        \
   postv(path, csrf, (const char *const[]){__VA_ARGS__, NULL})
 
-static void expect(hc_resp *r, int status) {
-  if (r->status != status)
-    fprintf(stderr, "# expected %d, got %d (err %d): %.2000s\n", status,
-            r->status, r->err, r->body ? r->body : "");
-  assert_int_equal(r->status, status);
-}
-
 static void expect_redirect(hc_resp *r, const char *location) {
-  expect(r, 303);
+  check_status(r, 303);
   assert_non_null(hc_header(r, "Location"));
   assert_non_null(strstr(hc_header(r, "Location"), location));
 }
 
-static void has(const hc_resp *r, const char *needle) {
-  if (!hc_find(r->body, needle))
-    fprintf(stderr, "# missing %s in: %.3000s\n", needle, r->body);
-  assert_non_null(hc_find(r->body, needle));
-}
-
-static void lacks(const hc_resp *r, const char *needle) {
-  assert_null(hc_find(r->body, needle));
-}
-
 /* The row counts of every table the set-up pages write, and the audit
-** head: equal snapshots mean a refused request changed nothing. */
+** head: equal snapshots (tu_same) mean a refused request changed nothing. */
 static const char *const snap_sql[] = {
     "SELECT count(*) FROM elections",
     "SELECT count(*) FROM contests",
@@ -122,32 +106,10 @@ static const char *const snap_sql[] = {
     "SELECT coalesce(sum(length(title) + length(intro_md)), 0) FROM "
     "elections",
     "SELECT coalesce(max(seq), 0) FROM audit",
+    NULL,
 };
-#define NSNAP (sizeof snap_sql / sizeof snap_sql[0])
-typedef struct snap {
-  int64_t v[NSNAP];
-} snap;
 
-static snap take(void) {
-  snap s;
-  size_t i;
-  for (i = 0; i < NSNAP; i++) {
-    s.v[i] = hc_sql(srv, snap_sql[i]);
-    assert_true(s.v[i] != INT64_MIN);
-  }
-  return s;
-}
-
-static void same(const snap *a) {
-  snap b = take();
-  size_t i;
-  for (i = 0; i < NSNAP; i++) {
-    if (a->v[i] != b.v[i])
-      fprintf(stderr, "# changed: %s: %lld -> %lld\n", snap_sql[i],
-              (long long)a->v[i], (long long)b.v[i]);
-    assert_int_equal(a->v[i], b.v[i]);
-  }
-}
+static tu_snap take(void) { return tu_snap_take(srv, snap_sql); }
 
 /* Copies the text after marker up to the next '<' into out. */
 static int extract(const char *body, const char *marker, char *out,
@@ -234,47 +196,17 @@ static void hex_of(const unsigned char *b, size_t n, char *out) {
 /* --------------------------------------------------------------- fixture */
 
 static int start(void **state) {
-  const char *tok = NULL;
-  int i;
-  hc_resp *r;
-  char path[200];
   (void)state;
   if (sodium_init() < 0)
     return -1;
   srv = hc_start(bin, NULL);
   if (!srv)
     return -1;
-  for (i = 0; i < 100 && !(tok = hc_setup_token(srv)); i++)
-    usleep(50000); /* the link is printed just after the port file */
-  if (!tok) {
-    fprintf(stderr, "# no setup link printed\n");
+  /* signed in, the pages' CSRF token is the session's */
+  if (!hc_setup_admin(srv, "Northfield Socialist Network", "ada@example.org",
+                      "Ada Brennan", "a long enough password", csrf) ||
+      !hc_get_csrf(srv, "/admin", NULL, csrf))
     return -1;
-  }
-  snprintf(path, sizeof path, "/setup/%s", tok);
-  r = get(path);
-  if (r->status != 200 || !hc_csrf(r->body, csrf)) {
-    fprintf(stderr, "# setup page: %d\n", r->status);
-    hc_resp_free(r);
-    return -1;
-  }
-  hc_resp_free(r);
-  r = POST(path, "org_name", "Northfield Socialist Network", "email",
-           "ada@example.org", "name", "Ada Brennan", "password",
-           "a long enough password", "password2", "a long enough password");
-  if (r->status != 303) {
-    fprintf(stderr, "# setup: %d %s\n", r->status, r->body);
-    hc_resp_free(r);
-    return -1;
-  }
-  hc_resp_free(r);
-  /* after sign-in the CSRF token is the same: it derives from hs_anon */
-  r = get("/admin");
-  if (r->status != 200 || !hc_csrf(r->body, csrf)) {
-    fprintf(stderr, "# dashboard after setup: %d\n", r->status);
-    hc_resp_free(r);
-    return -1;
-  }
-  hc_resp_free(r);
   snprintf(session, sizeof session, "%s", hc_jar_get(srv, "hs"));
   return 0;
 }
@@ -298,7 +230,7 @@ static void test_dashboard(void **state) {
   hc_resp *r;
   (void)state;
   r = get("/admin");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "href=\"/admin/e/new\"");
   has(r, "id=\"audit-head\"");
   has(r, "href=\"/admin/audit\"");
@@ -311,7 +243,7 @@ static void test_dashboard(void **state) {
 static void test_no_session(void **state) {
   static const char *const paths[] = {"/admin", "/admin/e/new", "/admin/audit",
                                       "/admin/audit.jsonl", "/admin/tokens"};
-  snap s = take();
+  tu_snap s = take();
   hc_resp *r;
   size_t i;
   (void)state;
@@ -327,86 +259,86 @@ static void test_no_session(void **state) {
   r = POST("/admin/tokens", "label", "sneaky");
   expect_redirect(r, "/login");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
   hc_jar_set(srv, "hs", session);
 }
 
 static void test_csrf_refused(void **state) {
-  snap s = take();
+  tu_snap s = take();
   hc_resp *r;
   (void)state;
   r = postv("/admin/e/new",
             "0000000000000000000000000000000000000000000000"
             "000000000000000000",
             (const char *const[]){"title", "Forged", "slug", "forged", NULL});
-  expect(r, 403);
+  check_status(r, 403);
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
 }
 
 static void test_election_bad_input(void **state) {
-  snap s = take();
+  tu_snap s = take();
   hc_resp *r;
   (void)state;
   r = POST("/admin/e/new", "title", "", "slug", "steer");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "title");
   has(r, "Title is required");
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Bad \xff\xfe bytes", "slug", "steer");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "title");
   has(r, "Title contains characters that are not valid text");
   lacks(r, "\xff\xfe");
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Line\x01break", "slug", "steer");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "title");
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "word_limit", "5");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "word_limit");
   has(r, "from 10 to 2000");
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "word_limit",
            "99999");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "word_limit");
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "word_limit",
            "lots");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "word_limit");
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Fine", "slug", "Not A Slug");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "slug");
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Fine", "slug", "new");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "slug");
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "tz",
            "Mars/Olympus_Mons");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "tz");
   hc_resp_free(r);
   /* an organisation that is not a number, not the admin's, or not one at
   ** all: a field error on org (not the first org, not a bare 404) */
   r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "org", "abc");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "org");
   summary_links_resolve(r);
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "org", "999");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "org");
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", "Fine", "slug", "steer", "org", "-1");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "org");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
 }
 
 #define TITLE "Steering <script>alert(1)</script> 2027"
@@ -421,11 +353,11 @@ static void test_election_create(void **state) {
                                       "/admin/e/steer/branches",
                                       "/e/steer"};
   hc_resp *r;
-  snap s;
+  tu_snap s;
   size_t i;
   (void)state;
   r = get("/admin/e/new");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "value=\"Europe/London\""); /* the org's zone is the default */
   hc_resp_free(r);
   r = POST("/admin/e/new", "title", TITLE, "slug", "steer", "tz",
@@ -439,7 +371,7 @@ static void test_election_create(void **state) {
                    1);
   for (i = 0; i < sizeof pages / sizeof pages[0]; i++) {
     r = get(pages[i]);
-    expect(r, 200);
+    check_status(r, 200);
     has(r, TITLE_ESC);
     lacks(r, "<script>");
     hc_resp_free(r);
@@ -447,32 +379,32 @@ static void test_election_create(void **state) {
   /* the same address again */
   s = take();
   r = POST("/admin/e/new", "title", "Again", "slug", "steer");
-  expect(r, 409);
+  check_status(r, 409);
   error_beside(r, "slug");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
 }
 
 static void test_settings(void **state) {
-  snap s = take();
+  tu_snap s = take();
   hc_resp *r;
   (void)state;
   r = POST("/admin/e/steer", "title", TITLE, "tz", "Europe/London",
            "word_limit", "250", "declaration_md", "I agree.", "intro_md",
            "Bad \xc3\x28 bytes");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "intro_md");
   has(r, "Introduction contains characters that are not valid text");
   hc_resp_free(r);
   r = POST("/admin/e/steer", "title", "", "word_limit", "250");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "title");
   hc_resp_free(r);
   r = POST("/admin/e/steer", "word_limit", "4");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "word_limit");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
   r = POST("/admin/e/steer", "title", TITLE, "tz", "Europe/London",
            "word_limit", "250", "declaration_md",
            "I am a member\r\nin good standing.", "intro_md",
@@ -490,7 +422,7 @@ static void test_settings(void **state) {
 }
 
 static void test_timetable(void **state) {
-  snap s = take();
+  tu_snap s = take();
   hc_resp *r;
   (void)state;
   /* 01:30 on 31 March 2030 does not exist in London: clocks go 01:00 ->
@@ -498,7 +430,7 @@ static void test_timetable(void **state) {
   r = POST("/admin/e/steer/timetable", "nominations_open", "2030-03-31T01:30",
            "nominations_close", "2030-04-20T17:00", "voting_open", "",
            "voting_close", "");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "nominations_open");
   has(r, "does not exist");
   has(r, "Europe/London");
@@ -507,15 +439,15 @@ static void test_timetable(void **state) {
   r = POST("/admin/e/steer/timetable", "nominations_open", "2030-03-20T09:00",
            "nominations_close", "2030-03-10T17:00", "voting_open", "",
            "voting_close", "");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "nominations_close");
   hc_resp_free(r);
   r = POST("/admin/e/steer/timetable", "nominations_open", "yesterday",
            "nominations_close", "", "voting_open", "", "voting_close", "");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "nominations_open");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
   r = POST("/admin/e/steer/timetable", "nominations_open", "2030-03-01T09:00",
            "nominations_close", "2030-03-20T17:00", "voting_open", "",
            "voting_close", "");
@@ -523,7 +455,7 @@ static void test_timetable(void **state) {
   hc_resp_free(r);
   assert_int_equal(hc_sql(srv, "SELECT count(*) FROM timetable"), 2);
   r = get("/admin/e/steer");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "value=\"2030-03-20T17:00\"");
   has(r, "<time datetime=\"2030-03-20T17:00:00Z\">Wed 20 March 2030, 17:00 "
          "GMT</time>");
@@ -533,7 +465,7 @@ static void test_timetable(void **state) {
 
 static void test_categories_contests(void **state) {
   const char *const *names = stv_rule_names();
-  snap s;
+  tu_snap s;
   hc_resp *r;
   size_t i;
   (void)state;
@@ -542,13 +474,13 @@ static void test_categories_contests(void **state) {
   hc_resp_free(r);
   s = take();
   r = POST("/admin/e/steer/categories", "label", "", "slug", "Bad Tag!");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "label");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
 
   r = get("/admin/e/steer/contests");
-  expect(r, 200);
+  check_status(r, 200);
   for (i = 0; names[i]; i++) { /* the rules list is the library's */
     char opt[128];
     snprintf(opt, sizeof opt, "<option value=\"%s\"", names[i]);
@@ -560,27 +492,27 @@ static void test_categories_contests(void **state) {
 
   r = POST("/admin/e/steer/contests", "title", "General seats", "slug",
            "general", "seats", "0", "rules", "scottish");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "seats");
   hc_resp_free(r);
   r = POST("/admin/e/steer/contests", "title", "General seats", "slug",
            "general", "seats", "9", "rules", "scottish", "min.woman", "12");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "min.woman");
   has(r, "value=\"12\""); /* kept for correction */
   hc_resp_free(r);
   r = POST("/admin/e/steer/contests", "title", "General seats", "slug",
            "general", "seats", "9", "rules", "no-such-rules");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "rules");
   hc_resp_free(r);
   r = POST("/admin/e/steer/contests", "title", "General seats", "slug",
            "general", "seats", "9", "rules", "scottish", "eligible_tags",
            "ok, not a tag!");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "eligible_tags");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
 
   r = POST("/admin/e/steer/contests", "title", "General seats", "slug",
            "general", "seats", "9", "rules", "scottish", "threshold", "2",
@@ -606,12 +538,12 @@ static void test_categories_contests(void **state) {
                    2);
 
   r = get("/admin/e/steer/contests/general");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "name=\"min.woman\" value=\"4\"");
   has(r, "<option value=\"scottish\" selected>");
   hc_resp_free(r);
   r = get("/admin/e/steer/contests/bame");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "value=\"bame, black-members\"");
   hc_resp_free(r);
   /* edit: the general contest keeps 4 women, now 10 seats */
@@ -625,14 +557,14 @@ static void test_categories_contests(void **state) {
                                "'general'"),
                    10);
   r = get("/admin/e/steer/contests/nope");
-  expect(r, 404);
+  check_status(r, 404);
   hc_resp_free(r);
 }
 
 static void test_questions(void **state) {
   int64_t q1, q2;
   char path[128];
-  snap s;
+  tu_snap s;
   hc_resp *r;
   (void)state;
   r = POST("/admin/e/steer/questions", "text",
@@ -655,10 +587,10 @@ static void test_questions(void **state) {
                    q1);
   s = take();
   r = POST("/admin/e/steer/questions", "text", "No label?", "short", "");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "short");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
   snprintf(path, sizeof path, "/admin/e/steer/questions/%lld/move",
            (long long)q2);
   r = POST(path, "dir", "up");
@@ -669,7 +601,7 @@ static void test_questions(void **state) {
                    q2);
   snprintf(path, sizeof path, "/admin/e/steer/questions/%lld", (long long)q1);
   r = get(path);
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "Will you publish your expenses?");
   hc_resp_free(r);
   r = POST(path, "text", "Will you publish all your expenses?", "short",
@@ -702,38 +634,38 @@ static int64_t link_matches(const char *token) {
 static void test_branches(void **state) {
   char prefix[128], link[300], tok1[64], tok2[64], path[128];
   int64_t id;
-  snap s;
+  tu_snap s;
   hc_resp *r;
   (void)state;
   snprintf(prefix, sizeof prefix,
            "<code id=\"new-link\">http://127.0.0.1:%d/s/", hc_port(srv));
   r = POST("/admin/e/steer/branches", "name", "Eastfield");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "it is not shown again");
   assert_true(extract(r->body, prefix, tok1, sizeof tok1));
   assert_int_equal(strlen(tok1), 43);
   hc_resp_free(r);
   assert_int_equal(link_matches(tok1), 1);
   r = get("/admin/e/steer/branches");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "Eastfield");
   lacks(r, tok1);
   hc_resp_free(r);
   s = take();
   r = POST("/admin/e/steer/branches", "name", "Eastfield");
-  expect(r, 409);
+  check_status(r, 409);
   lacks(r, "new-link");
   hc_resp_free(r);
   r = POST("/admin/e/steer/branches", "name", "");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "name");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
   id = hc_sql(srv, "SELECT id FROM branches WHERE name = 'Eastfield'");
   snprintf(path, sizeof path, "/admin/e/steer/branches/%lld/link",
            (long long)id);
   r = POST(path, "x", "");
-  expect(r, 200);
+  check_status(r, 200);
   assert_true(extract(r->body, prefix, tok2, sizeof tok2));
   hc_resp_free(r);
   assert_string_not_equal(tok1, tok2);
@@ -746,37 +678,37 @@ static void test_branches(void **state) {
 }
 
 static void test_publish_phase(void **state) {
-  snap s = take();
+  tu_snap s = take();
   hc_resp *r;
   (void)state;
   r = get("/");
-  expect(r, 200);
+  check_status(r, 200);
   lacks(r, "/e/steer"); /* still in set-up: not listed */
   has(r, "no elections here yet");
   hc_resp_free(r);
   hc_jar_del(srv, "hs"); /* members cannot see it yet */
   r = get("/e/steer");
-  expect(r, 404);
+  check_status(r, 404);
   hc_resp_free(r);
   hc_jar_set(srv, "hs", session);
   r = POST("/admin/e/steer/publish", "x", "");
-  expect(r, 409); /* nothing to publish in set-up */
+  check_status(r, 409); /* nothing to publish in set-up */
   hc_resp_free(r);
   r = POST("/admin/e/steer/phase", "to", "nominations");
-  expect(r, 422); /* not confirmed */
+  check_status(r, 422); /* not confirmed */
   error_beside(r, "confirm-nominations");
   hc_resp_free(r);
   r = POST("/admin/e/steer/phase", "to", "voting", "confirm", "yes");
-  expect(r, 409); /* part 2 */
+  check_status(r, 409); /* part 2 */
   summary_links_resolve(r); /* the conflict names "to": not a field here */
   has(r, "not available yet");
   lacks(r, "href=\"#f-to\"");
   hc_resp_free(r);
   r = POST("/admin/e/steer/phase", "to", "sideways", "confirm", "yes");
-  expect(r, 422);
+  check_status(r, 422);
   summary_links_resolve(r);
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
   r = get("/admin/e/steer");
   has(r, "Open nominations now");
   hc_resp_free(r);
@@ -789,25 +721,25 @@ static void test_publish_phase(void **state) {
   assert_int_equal(hc_sql(srv, "SELECT count(*) FROM phase_changes"), 1);
   s = take();
   r = POST("/admin/e/steer/phase", "to", "setup", "confirm", "yes");
-  expect(r, 409); /* backwards */
+  check_status(r, 409); /* backwards */
   summary_links_resolve(r);
   hc_resp_free(r);
   /* a phase move from a page that was out of date: its confirm box is
   ** gone from the page drawn now */
   r = POST("/admin/e/steer/phase", "to", "nominations", "confirm", "yes");
-  expect(r, 409);
+  check_status(r, 409);
   summary_links_resolve(r);
   has(r, "phases only move forward");
   hc_resp_free(r);
   /* the timetable: nominations have opened, so that box is not drawn */
   r = POST("/admin/e/steer/timetable", "nominations_open",
            "2030-03-02T09:00");
-  expect(r, 409);
+  check_status(r, 409);
   summary_links_resolve(r);
   lacks(r, "href=\"#f-nominations_open\"");
   has(r, "already happened");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
   r = get("/admin/e/steer");
   has(r, "Close nominations now");
   lacks(r, "Open nominations now");
@@ -820,9 +752,9 @@ static void test_publish_phase(void **state) {
                    1);
   s = take();
   r = POST("/admin/e/steer/publish", "x", "");
-  expect(r, 409); /* already published */
+  check_status(r, 409); /* already published */
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
 }
 
 static void test_public_pages(void **state) {
@@ -830,7 +762,7 @@ static void test_public_pages(void **state) {
   (void)state;
   hc_jar_del(srv, "hs"); /* as a member, not signed in */
   r = get("/");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "href=\"/e/steer\"");
   has(r, TITLE_ESC);
   has(r, "Northfield Socialist Network");
@@ -838,7 +770,7 @@ static void test_public_pages(void **state) {
   lacks(r, "<script>");
   hc_resp_free(r);
   r = get("/e/steer");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, TITLE_ESC);
   lacks(r, "<script>");
   has(r, "Europe/London");
@@ -862,15 +794,15 @@ static void test_public_pages(void **state) {
   has(r, "every member");
   hc_resp_free(r);
   r = get("/e/no-such-election");
-  expect(r, 404);
+  check_status(r, 404);
   hc_resp_free(r);
   r = get("/about");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "split");
   has(r, "elected or excluded");
   hc_resp_free(r);
   r = get("/healthz");
-  expect(r, 200);
+  check_status(r, 200);
   assert_string_equal(r->body, "ok\n");
   assert_non_null(strstr(hc_header(r, "Content-Type"), "text/plain"));
   hc_resp_free(r);
@@ -880,20 +812,20 @@ static void test_public_pages(void **state) {
 static void test_tokens(void **state) {
   char tok[128], sql[200], path[100];
   int64_t id;
-  snap s = take();
+  tu_snap s = take();
   hc_resp *r;
   (void)state;
   r = POST("/admin/tokens", "label", "");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "label");
   hc_resp_free(r);
   r = POST("/admin/tokens", "label", "bad\xc0\xafutf8");
-  expect(r, 422);
+  check_status(r, 422);
   error_beside(r, "label");
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
   r = POST("/admin/tokens", "label", "membership <system>");
-  expect(r, 200);
+  check_status(r, 200);
   assert_true(extract(r->body, "<code id=\"new-token\">", tok, sizeof tok));
   assert_int_equal(strncmp(tok, "hst_", 4), 0);
   assert_int_equal(strlen(tok), 4 + 43);
@@ -901,13 +833,13 @@ static void test_tokens(void **state) {
   has(r, "membership &lt;system&gt;");
   hc_resp_free(r);
   r = get("/admin/tokens");
-  expect(r, 200);
+  check_status(r, 200);
   lacks(r, tok);
   lacks(r, tok + 8); /* not even the secret part */
   has(r, "membership &lt;system&gt;");
   hc_resp_free(r);
   r = hc_json(srv, "GET", "/api/v1/elections", tok, NULL);
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "steer");
   hc_resp_free(r);
   id = hc_sql(srv, "SELECT id FROM api_tokens");
@@ -921,13 +853,13 @@ static void test_tokens(void **state) {
            (long long)id);
   assert_int_equal(hc_sql(srv, sql), 1);
   r = hc_json(srv, "GET", "/api/v1/elections", tok, NULL);
-  expect(r, 401);
+  check_status(r, 401);
   hc_resp_free(r);
   s = take();
   r = POST(path, "x", "");
-  expect(r, 409); /* already revoked */
+  check_status(r, 409); /* already revoked */
   hc_resp_free(r);
-  same(&s);
+  tu_same(srv, &s);
   r = get("/admin/tokens");
   has(r, "Revoked");
   hc_resp_free(r);
@@ -947,7 +879,7 @@ static void test_audit(void **state) {
   size_t i;
   (void)state;
   page = get("/admin/audit");
-  expect(page, 200);
+  check_status(page, 200);
   for (i = 0; i < sizeof actions / sizeof actions[0]; i++) {
     snprintf(want, sizeof want, "<strong>%s</strong>", actions[i]);
     has(page, want);
@@ -958,7 +890,7 @@ static void test_audit(void **state) {
   assert_true(extract(page->body, "id=\"audit-head\">", head, sizeof head));
 
   r = get("/admin/audit.jsonl");
-  expect(r, 200);
+  check_status(r, 200);
   assert_non_null(strstr(hc_header(r, "Content-Type"), "application/x-ndjson"));
   memset(prev, '0', 64);
   prev[64] = 0;
@@ -989,7 +921,7 @@ static void test_audit(void **state) {
   has(r, head);
   hc_resp_free(r);
   r = get("/admin/audit?before=2");
-  expect(r, 200);
+  check_status(r, 200);
   has(r, "id=\"seq-1\"");
   lacks(r, "id=\"seq-2\"");
   hc_resp_free(r);
@@ -1007,7 +939,7 @@ static void test_audit_parts(void **state) {
   (void)state;
   assert_true(entries > 10);
   whole = get("/admin/audit.jsonl");
-  expect(whole, 200);
+  check_status(whole, 200);
   assert_null(hc_header(whole, "Link")); /* all of it fits one part */
   all = calloc(1, whole->body_len + 1);
   assert_non_null(all);
@@ -1016,7 +948,7 @@ static void test_audit_parts(void **state) {
     const char *link, *a, *b, *l;
     size_t lines = 0;
     r = get(path);
-    expect(r, 200);
+    check_status(r, 200);
     assert_non_null(strstr(hc_header(r, "Content-Type"),
                            "application/x-ndjson"));
     for (l = r->body; (l = strchr(l, '\n')) != NULL; l++)
@@ -1050,24 +982,24 @@ static void test_audit_parts(void **state) {
   hc_resp_free(whole);
   /* from the middle; and what is refused */
   r = get("/admin/audit.jsonl?after=3&limit=2");
-  expect(r, 200);
+  check_status(r, 200);
   assert_int_equal(strncmp(r->body, "{\"seq\":4,", 9), 0);
   assert_non_null(strstr(r->body, "\n{\"seq\":5,"));
   assert_non_null(strstr(hc_header(r, "Link"), "after=5&limit=2>"));
   hc_resp_free(r);
   r = get("/admin/audit.jsonl?after=999999");
-  expect(r, 200);
+  check_status(r, 200);
   assert_int_equal(r->body_len, 0);
   assert_null(hc_header(r, "Link"));
   hc_resp_free(r);
   r = get("/admin/audit.jsonl?limit=0");
-  expect(r, 400);
+  check_status(r, 400);
   hc_resp_free(r);
   r = get("/admin/audit.jsonl?limit=10001");
-  expect(r, 400);
+  check_status(r, 400);
   hc_resp_free(r);
   r = get("/admin/audit.jsonl?after=x");
-  expect(r, 400);
+  check_status(r, 400);
   hc_resp_free(r);
   /* the audit page says how the download comes */
   r = get("/admin/audit");

@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "testutil.h"
 
 #define ADMIN_EMAIL "ada@example.org"
 #define ADMIN_PW "correct horse battery staple"
@@ -44,25 +45,8 @@ static int64_t token_id;
 
 /* ------------------------------------------------------------- helpers */
 
-/* "X-Forwarded-For: 10.8.x.y\r\n": a new client address on each call, so
-** the rate limits of one case do not reach the next. */
-static const char *new_addr(void) {
-  static char h[64];
-  static int n = 1;
-  n++;
-  snprintf(h, sizeof h, "X-Forwarded-For: 10.8.%d.%d\r\n", n / 250, n % 250);
-  return h;
-}
-
-#define check_status(r, w) check_status_at(r, w, __FILE__, __LINE__)
-static void check_status_at(const hc_resp *r, int want, const char *file,
-                            int line) {
-  if (r->status != want) {
-    print_error("status %d (client error %d), wanted %d; body: %.400s\n",
-                r->status, r->err, want, r->body);
-    _fail(file, line);
-  }
-}
+/* Every request names a new client address (hc_new_addr), so the rate
+** limits of one case do not reach the next. */
 
 static int64_t sql(const char *q) {
   int64_t n = hc_sql(srv, q);
@@ -70,53 +54,28 @@ static int64_t sql(const char *q) {
   return n;
 }
 
-/* Everything a refused request must leave alone. */
-typedef struct snap {
-  int64_t rows, seq;
-} snap;
+/* Everything a refused request must leave alone: the rows of the set-up
+** tables, and the audit head (v[SNAP_SEQ]). */
+static const char *const snap_sql[] = {
+    "SELECT (SELECT count(*) FROM elections) + (SELECT count(*) "
+    "FROM timetable) + (SELECT count(*) FROM contests) + (SELECT "
+    "count(*) FROM contest_constraints) + (SELECT count(*) FROM "
+    "contest_eligibility) + (SELECT count(*) FROM questions) + "
+    "(SELECT count(*) FROM categories) + (SELECT count(*) FROM "
+    "branches) + (SELECT count(*) FROM api_tokens) + (SELECT "
+    "count(*) FROM phase_changes) + (SELECT count(*) FROM "
+    "election_orgs)",
+    "SELECT coalesce(max(seq), 0) FROM audit", NULL};
+#define SNAP_SEQ 1
 
-static snap take(void) {
-  snap s;
-  s.rows = sql("SELECT (SELECT count(*) FROM elections) + (SELECT count(*) "
-               "FROM timetable) + (SELECT count(*) FROM contests) + (SELECT "
-               "count(*) FROM contest_constraints) + (SELECT count(*) FROM "
-               "contest_eligibility) + (SELECT count(*) FROM questions) + "
-               "(SELECT count(*) FROM categories) + (SELECT count(*) FROM "
-               "branches) + (SELECT count(*) FROM api_tokens) + (SELECT "
-               "count(*) FROM phase_changes) + (SELECT count(*) FROM "
-               "election_orgs)");
-  s.seq = sql("SELECT coalesce(max(seq), 0) FROM audit");
-  return s;
-}
+static tu_snap take(void) { return tu_snap_take(srv, snap_sql); }
 
-#define same(a) same_at(a, __FILE__, __LINE__)
-static void same_at(snap a, const char *file, int line) {
-  snap b = take();
-  if (a.rows != b.rows || a.seq != b.seq) {
-    print_error("changed: rows %lld -> %lld, audit seq %lld -> %lld\n",
-                (long long)a.rows, (long long)b.rows, (long long)a.seq,
-                (long long)b.seq);
-    _fail(file, line);
-  }
-}
-
-/* An API request with the working token (bearer NULL: none). */
+/* An API request with the working token. */
 static hc_resp *api(const char *method, const char *path, const char *json) {
-  char h[256];
-  snprintf(h, sizeof h, "%sAuthorization: Bearer %s\r\n%s", new_addr(),
-           token, json ? "Content-Type: application/json\r\n" : "");
-  return hc_request(srv, method, path, h, json, json ? strlen(json) : 0);
+  return hc_json_from(srv, hc_new_addr(), method, path, token, json);
 }
 
-/* The body as JSON (the test fails if it is not). */
-static json_t *body_json(const hc_resp *r) {
-  json_error_t e;
-  json_t *j = json_loads(r->body, 0, &e);
-  if (!j) fail_msg("not JSON (%s): %.300s", e.text, r->body);
-  return j;
-}
-
-/* Checks the error shape: status, code, and (when field is not NULL) a
+/* Checks the error shape (tu_api_error) and, when field is not NULL, a
 ** field error with that field and field code. */
 #define check_error(r, st, code, field, fcode)                              \
   check_error_at(r, st, code, field, fcode, __FILE__, __LINE__)
@@ -126,16 +85,8 @@ static void check_error_at(const hc_resp *r, int status, const char *code,
   json_t *j, *e, *f, *it;
   size_t i;
   int found = 0;
-  check_status_at(r, status, file, line);
-  j = body_json(r);
+  j = tu_api_error_at(r, status, code, file, line);
   e = json_object_get(j, "error");
-  if (!json_is_object(e) ||
-      json_integer_value(json_object_get(e, "status")) != status ||
-      !json_is_string(json_object_get(e, "message")) ||
-      strcmp(json_string_value(json_object_get(e, "code")), code) != 0) {
-    print_error("wanted error %d %s: %s\n", status, code, r->body);
-    _fail(file, line);
-  }
   if (field) {
     f = json_object_get(e, "fields");
     json_array_foreach(f, i, it) {
@@ -153,29 +104,8 @@ static void check_error_at(const hc_resp *r, int status, const char *code,
   json_decref(j);
 }
 
-/* The token inside <code id="new-token">...</code>, into out. */
-static void new_token_from(const char *html, char *out, size_t cap) {
-  const char *p = hc_find(html, "id=\"new-token\">"), *q;
-  assert_non_null(p);
-  p += strlen("id=\"new-token\">");
-  q = strchr(p, '<');
-  assert_non_null(q);
-  assert_true((size_t)(q - p) < cap);
-  memcpy(out, p, (size_t)(q - p));
-  out[q - p] = 0;
-}
-
 static void make_token(const char *label, char *out, size_t cap) {
-  char csrf[65];
-  hc_resp *r = hc_get(srv, "/admin/tokens");
-  check_status(r, 200);
-  assert_true(hc_csrf(r->body, csrf));
-  hc_resp_free(r);
-  const char *f[] = {"csrf", csrf, "label", label, NULL};
-  r = hc_post_formv(srv, "/admin/tokens", new_addr(), f);
-  check_status(r, 200);
-  new_token_from(r->body, out, cap);
-  hc_resp_free(r);
+  assert_true(hc_make_token(srv, label, out, cap));
   assert_int_equal(strlen(out), 4 + 43);
   assert_memory_equal(out, "hst_", 4);
 }
@@ -183,23 +113,11 @@ static void make_token(const char *label, char *out, size_t cap) {
 /* ---------------------------------------------------------------- cases */
 
 static void test_bootstrap(void **state) {
-  char csrf[65], path[200], rev[64];
-  const char *tok = hc_setup_token(srv);
+  char csrf[65], rev[64];
   hc_resp *r;
   (void)state;
-  if (!tok) fail_msg("no setup link in the server's output");
-  snprintf(path, sizeof path, "/setup/%s", tok);
-  r = hc_request(srv, "GET", path, new_addr(), NULL, 0);
-  check_status(r, 200);
-  assert_true(hc_csrf(r->body, csrf));
-  hc_resp_free(r);
-  const char *f[] = {"csrf",     csrf,     "org_name",  "Northfield",
-                     "email",    ADMIN_EMAIL, "name",   "Ada Brennan",
-                     "password", ADMIN_PW, "password2", ADMIN_PW,
-                     NULL};
-  r = hc_post_formv(srv, path, new_addr(), f);
-  check_status(r, 303);
-  hc_resp_free(r);
+  assert_true(hc_setup_admin(srv, "Northfield", ADMIN_EMAIL, "Ada Brennan",
+                             ADMIN_PW, csrf));
 
   make_token("revoked later", revoked, sizeof revoked);
   snprintf(rev, sizeof rev, "/admin/tokens/%lld/revoke",
@@ -217,11 +135,9 @@ static void test_bootstrap(void **state) {
              "'%.8s'", token);
     assert_int_equal(sql(q), 1);
   }
-  r = hc_get(srv, "/admin/tokens");
-  assert_true(hc_csrf(r->body, csrf));
-  hc_resp_free(r);
+  assert_true(hc_get_csrf(srv, "/admin/tokens", NULL, csrf));
   const char *g[] = {"csrf", csrf, NULL};
-  r = hc_post_formv(srv, rev, new_addr(), g);
+  r = hc_post_formv(srv, rev, hc_new_addr(), g);
   check_status(r, 303);
   hc_resp_free(r);
   assert_int_equal(sql("SELECT count(*) FROM api_tokens WHERE revoked_at IS "
@@ -237,15 +153,15 @@ static void test_unauthenticated(void **state) {
       "Authorization: Basic YTpi\r\n", "Authorization: Bearer \r\n", NULL};
   char h[256];
   size_t i;
-  snap s0 = take();
+  tu_snap s0 = take();
   (void)state;
   for (i = 0; i < 5; i++) {
     hc_resp *r;
     if (i == 4)
-      snprintf(h, sizeof h, "%sAuthorization: Bearer %s\r\n", new_addr(),
+      snprintf(h, sizeof h, "%sAuthorization: Bearer %s\r\n", hc_new_addr(),
                revoked);
     else
-      snprintf(h, sizeof h, "%s%s", new_addr(), bad[i] ? bad[i] : "");
+      snprintf(h, sizeof h, "%s%s", hc_new_addr(), bad[i] ? bad[i] : "");
     r = hc_request(srv, "GET", "/api/v1/elections", h, NULL, 0);
     check_error(r, 401, "unauthenticated", NULL, NULL);
     assert_non_null(hc_header(r, "WWW-Authenticate"));
@@ -258,7 +174,7 @@ static void test_unauthenticated(void **state) {
     check_status(r, 401);
     hc_resp_free(r);
   }
-  same(s0);
+  tu_same(srv, &s0);
 }
 
 static void test_create_election(void **state) {
@@ -271,7 +187,7 @@ static void test_create_election(void **state) {
           "\"declaration_md\":\"I agree to the rules.\",\"intro_md\":\"\"}");
   check_status(r, 201);
   assert_string_equal(hc_header(r, "Location"), E);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_string_equal(json_string_value(json_object_get(j, "slug")),
                       "steering-2030");
   assert_string_equal(json_string_value(json_object_get(j, "phase")),
@@ -288,7 +204,7 @@ static void test_create_election(void **state) {
 
   r = api("GET", "/api/v1/elections", NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_int_equal(json_array_size(json_object_get(j, "elections")), 1);
   json_decref(j);
   hc_resp_free(r);
@@ -302,7 +218,7 @@ static void test_create_election(void **state) {
   r = api("PATCH", E, "{\"title\":\"Steering committee, 2030\","
                       "\"word_limit\":300}");
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_string_equal(json_string_value(json_object_get(j, "title")),
                       "Steering committee, 2030");
   assert_int_equal(json_integer_value(json_object_get(j, "word_limit")), 300);
@@ -312,7 +228,7 @@ static void test_create_election(void **state) {
 
 /* Each refused request: its status and code, and nothing changed. */
 static void test_refused(void **state) {
-  snap s0 = take();
+  tu_snap s0 = take();
   hc_resp *r;
   (void)state;
   r = api("POST", "/api/v1/elections",
@@ -358,17 +274,17 @@ static void test_refused(void **state) {
   /* no Content-Type: refused before the handler */
   {
     char h[256];
-    snprintf(h, sizeof h, "%sAuthorization: Bearer %s\r\n", new_addr(),
+    snprintf(h, sizeof h, "%sAuthorization: Bearer %s\r\n", hc_new_addr(),
              token);
     r = hc_request(srv, "POST", "/api/v1/elections", h, "{}", 2);
     check_status(r, 415);
     hc_resp_free(r);
   }
-  same(s0);
+  tu_same(srv, &s0);
 }
 
 static void test_timetable(void **state) {
-  snap s0 = take();
+  tu_snap s0 = take();
   hc_resp *r;
   json_t *j, *tt;
   (void)state;
@@ -395,14 +311,14 @@ static void test_timetable(void **state) {
   r = api("PUT", E "/timetable", "{\"polling_day\":\"2030-03-03T09:00\"}");
   check_error(r, 422, "invalid", "polling_day", "unknown_field");
   hc_resp_free(r);
-  same(s0);
+  tu_same(srv, &s0);
 
   /* a wall time, and an RFC 3339 instant shown in London time (BST) */
   r = api("PUT", E "/timetable",
           "{\"nominations_open\":\"2030-03-03T09:00\","
           "\"nominations_close\":\"2030-04-07T16:00:00Z\"}");
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   tt = json_object_get(j, "timetable");
   assert_string_equal(
       json_string_value(json_object_get(
@@ -419,7 +335,7 @@ static void test_timetable(void **state) {
   json_decref(j);
   hc_resp_free(r);
   assert_int_equal(sql("SELECT count(*) FROM timetable"), 2);
-  assert_int_equal(take().seq, s0.seq + 2);
+  assert_int_equal(take().v[SNAP_SEQ], s0.v[SNAP_SEQ] + 2);
   /* null clears, absent keys stay */
   s0 = take();
   r = api("PUT", E "/timetable", "{\"nominations_close\":null}");
@@ -430,11 +346,11 @@ static void test_timetable(void **state) {
           "{\"nominations_close\":\"2030-03-17T17:00+00:00\"}");
   check_status(r, 200);
   hc_resp_free(r);
-  assert_int_equal(take().seq, s0.seq + 2);
+  assert_int_equal(take().v[SNAP_SEQ], s0.v[SNAP_SEQ] + 2);
 }
 
 static void test_contents(void **state) {
-  snap s0;
+  tu_snap s0;
   hc_resp *r;
   json_t *j;
   (void)state;
@@ -474,7 +390,7 @@ static void test_contents(void **state) {
           "\"rules\":\"scottish\",\"threshold\":2}");
   check_error(r, 422, "invalid", "threshold_kind", "required");
   hc_resp_free(r);
-  same(s0);
+  tu_same(srv, &s0);
 
   r = api("POST", E "/contests",
           "{\"slug\":\"general\",\"title\":\"General committee\","
@@ -482,7 +398,7 @@ static void test_contents(void **state) {
           "\"threshold_kind\":\"branch\",\"constraints\":[{\"category\":"
           "\"woman\",\"min\":4,\"max\":null}],\"eligible_tags\":[]}");
   check_status(r, 201);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_int_equal(json_integer_value(json_object_get(j, "seats")), 9);
   assert_int_equal(
       json_integer_value(json_object_get(
@@ -493,7 +409,7 @@ static void test_contents(void **state) {
   r = api("PATCH", E "/contests/general",
           "{\"seats\":7,\"eligible_tags\":[\"member\"]}");
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_int_equal(json_integer_value(json_object_get(j, "seats")), 7);
   assert_int_equal(json_integer_value(json_object_get(j, "threshold")), 2);
   assert_int_equal(json_array_size(json_object_get(j, "constraints")), 1);
@@ -511,13 +427,13 @@ static void test_contents(void **state) {
   r = api("PATCH", E "/contests/nosuch", "{\"seats\":3}");
   check_error(r, 404, "not_found", NULL, NULL);
   hc_resp_free(r);
-  same(s0);
+  tu_same(srv, &s0);
 
   r = api("POST", E "/questions",
           "{\"text\":\"Do you support the aims?\",\"short\":\"Aims\","
           "\"allow_comment\":true}");
   check_status(r, 201);
-  j = body_json(r);
+  j = tu_body_json(r);
   {
     char path[128];
     snprintf(path, sizeof path, E "/questions/%lld",
@@ -532,13 +448,13 @@ static void test_contents(void **state) {
     r = api("PATCH", path, "{\"allow_comment\":\"no\"}");
     check_error(r, 422, "invalid", "allow_comment", "wrong_type");
     hc_resp_free(r);
-    same(s0);
+    tu_same(srv, &s0);
   }
   json_decref(j);
 
   r = api("POST", E "/branches", "{\"name\":\"Eastfield\"}");
   check_status(r, 201);
-  j = body_json(r);
+  j = tu_body_json(r);
   {
     const char *t = json_string_value(json_object_get(j, "token"));
     const char *l = json_string_value(json_object_get(j, "link"));
@@ -560,7 +476,7 @@ static void test_contents(void **state) {
   /* the whole election reads back with everything in it */
   r = api("GET", E, NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_int_equal(json_array_size(json_object_get(j, "contests")), 1);
   assert_int_equal(json_array_size(json_object_get(j, "questions")), 1);
   assert_int_equal(json_array_size(json_object_get(j, "categories")), 1);
@@ -571,7 +487,7 @@ static void test_contents(void **state) {
 }
 
 static void test_phase(void **state) {
-  snap s0 = take();
+  tu_snap s0 = take();
   hc_resp *r;
   (void)state;
   r = api("POST", E "/publish", ""); /* an empty body is {} */
@@ -583,7 +499,7 @@ static void test_phase(void **state) {
   r = api("POST", E "/phase", "{\"to\":\"setup\"}");
   check_error(r, 409, "phase_backwards", NULL, NULL);
   hc_resp_free(r);
-  same(s0);
+  tu_same(srv, &s0);
   r = api("POST", E "/phase", "{\"to\":\"nominations\"}");
   check_status(r, 200);
   assert_non_null(strstr(r->body, "\"phase\":\"nominations\""));
@@ -608,7 +524,7 @@ static void test_phase(void **state) {
   r = api("PUT", E "/timetable", "{\"nominations_close\":\"2030-03-18T17:00\"}");
   check_error(r, 409, "phase", "nominations_close", "phase");
   hc_resp_free(r);
-  same(s0);
+  tu_same(srv, &s0);
 }
 
 static void test_audit(void **state) {
@@ -628,7 +544,7 @@ static void test_audit(void **state) {
   snprintf(actor, sizeof actor, "token:%lld", (long long)token_id);
   r = api("GET", "/api/v1/audit?election=steering-2030&limit=1000", NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   entries = json_object_get(j, "entries");
   assert_int_equal(json_array_size(entries), n);
   json_array_foreach(entries, i, e) {
@@ -654,7 +570,7 @@ static void test_audit(void **state) {
            (long long)(prev - 3));
   r = api("GET", path, NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_int_equal(json_array_size(json_object_get(j, "entries")), 2);
   assert_int_equal(json_integer_value(json_object_get(
                        json_array_get(json_object_get(j, "entries"), 0),
@@ -677,7 +593,7 @@ static void test_audit(void **state) {
 
   r = api("GET", "/api/v1/audit/verify", NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_true(json_is_true(json_object_get(j, "ok")));
   assert_int_equal(json_integer_value(json_object_get(j, "entries")),
                    sql("SELECT count(*) FROM audit"));
@@ -690,13 +606,13 @@ static void test_audit(void **state) {
 /* "new" is the address of the new-election page: the API refuses it as
 ** the form does, with the same field error (the service decides). */
 static void test_reserved_slug(void **state) {
-  snap s0 = take();
+  tu_snap s0 = take();
   hc_resp *r;
   (void)state;
   r = api("POST", "/api/v1/elections", "{\"slug\":\"new\",\"title\":\"New\"}");
   check_error(r, 422, "invalid", "slug", "reserved");
   hc_resp_free(r);
-  same(s0);
+  tu_same(srv, &s0);
   r = api("GET", "/api/v1/elections/new", NULL);
   check_error(r, 404, "not_found", NULL, NULL);
   hc_resp_free(r);
@@ -710,7 +626,7 @@ static int64_t position_of(const char *list, const char *key,
   size_t i;
   int64_t pos = -1;
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   json_array_foreach(json_object_get(j, list), i, it) {
     const char *v = json_string_value(json_object_get(it, key));
     if (v && strcmp(v, value) == 0)
@@ -730,7 +646,7 @@ static void test_moves(void **state) {
   char path[160], count_sql[200];
   hc_resp *r;
   json_t *j;
-  snap s0;
+  tu_snap s0;
   int64_t q2;
   size_t i;
   (void)state;
@@ -750,7 +666,7 @@ static void test_moves(void **state) {
   r = api("POST", "/api/v1/elections/order-2030/questions",
           "{\"text\":\"Two?\",\"short\":\"Two\"}");
   check_status(r, 201);
-  j = body_json(r);
+  j = tu_body_json(r);
   q2 = json_integer_value(json_object_get(j, "id"));
   json_decref(j);
   hc_resp_free(r);
@@ -781,12 +697,12 @@ static void test_moves(void **state) {
           "{\"dir\":\"up\"}");
   check_status(r, 200);
   hc_resp_free(r);
-  same(s0);
+  tu_same(srv, &s0);
 
   r = api("POST", "/api/v1/elections/order-2030/contests/second/move",
           "{\"dir\":\"up\"}");
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_string_equal(json_string_value(json_object_get(j, "slug")),
                       "second");
   assert_int_equal(json_integer_value(json_object_get(j, "position")), 1);
@@ -818,7 +734,7 @@ static void test_moves(void **state) {
   r = api("POST", path, "{\"dir\":\"up\"}");
   check_error(r, 409, "phase", NULL, NULL);
   hc_resp_free(r);
-  same(s0);
+  tu_same(srv, &s0);
 }
 
 /* A token holder manages its administrator's tokens: lists them without
@@ -827,14 +743,14 @@ static void test_tokens(void **state) {
   char fresh[128], path[64], q[200];
   hc_resp *r;
   json_t *j, *it;
-  snap s0;
+  tu_snap s0;
   size_t i;
   int64_t id;
   int mine = 0;
   (void)state;
   r = api("GET", "/api/v1/tokens", NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   json_array_foreach(json_object_get(j, "tokens"), i, it) {
     assert_null(json_object_get(it, "token"));
     assert_int_equal(strlen(json_string_value(json_object_get(it, "prefix"))),
@@ -860,11 +776,11 @@ static void test_tokens(void **state) {
   r = api("DELETE", "/api/v1/tokens/abc", NULL);
   check_error(r, 404, "not_found", NULL, NULL);
   hc_resp_free(r);
-  same(s0);
+  tu_same(srv, &s0);
 
   r = api("POST", "/api/v1/tokens", "{\"label\":\"nightly sync\"}");
   check_status(r, 201);
-  j = body_json(r);
+  j = tu_body_json(r);
   snprintf(fresh, sizeof fresh, "%s",
            json_string_value(json_object_get(j, "token")));
   id = json_integer_value(json_object_get(j, "id"));
@@ -891,7 +807,7 @@ static void test_tokens(void **state) {
   snprintf(path, sizeof path, "/api/v1/tokens/%lld", (long long)id);
   r = api("DELETE", path, NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_true(json_is_string(json_object_get(j, "revoked_at")));
   assert_null(json_object_get(j, "token"));
   json_decref(j);
@@ -903,7 +819,7 @@ static void test_tokens(void **state) {
   r = api("DELETE", path, NULL);
   check_error(r, 409, "revoked", NULL, NULL);
   hc_resp_free(r);
-  same(s0);
+  tu_same(srv, &s0);
 }
 
 /* ---------------------------------------------------------------- main */

@@ -55,22 +55,13 @@ static char bob_tok[TOKEN_LEN + 1]; /* the XSS nomination's link */
 
 /* ------------------------------------------------------------- helpers */
 
-/* A fresh X-Forwarded-For line for each request (see the top). */
-static const char *xff(void) {
-  static char h[64];
-  static unsigned n;
-  n++;
-  snprintf(h, sizeof h, "X-Forwarded-For: 10.%u.%u.%u\r\n", (n >> 16) & 255,
-           (n >> 8) & 255, n & 255);
-  return h;
-}
-
+/* Each request from a new address (hc_new_addr; see the top). */
 static hc_resp *get(const char *path) {
-  return hc_request(srv, "GET", path, xff(), NULL, 0);
+  return hc_request(srv, "GET", path, hc_new_addr(), NULL, 0);
 }
 
 static hc_resp *post(const char *path, const char *const fields[]) {
-  return hc_post_formv(srv, path, xff(), fields);
+  return hc_post_formv(srv, path, hc_new_addr(), fields);
 }
 
 static int64_t sqlv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -333,7 +324,6 @@ static void set_clock(int64_t offset) {
 static int group_setup(void **state) {
   static const char *const extra[] = {"--trust-proxy", "127.0.0.1", NULL};
   const char *tmp = getenv("TMPDIR");
-  hc_resp *r;
   (void)state;
   snprintf(clock_file, sizeof clock_file, "%s/hustings-nominate-clock-%d",
            tmp && *tmp ? tmp : "/tmp", (int)getpid());
@@ -342,14 +332,7 @@ static int group_setup(void **state) {
   srv = hc_start(bin, extra);
   if (!srv) return -1;
   seed();
-  r = get(FORM);
-  if (r->status != 200 || !hc_csrf(r->body, csrf)) {
-    fprintf(stderr, "# GET %s: %d\n", FORM, r->status);
-    hc_resp_free(r);
-    return -1;
-  }
-  hc_resp_free(r);
-  return 0;
+  return hc_get_csrf(srv, FORM, hc_new_addr(), csrf) ? 0 : -1;
 }
 
 static int group_teardown(void **state) {

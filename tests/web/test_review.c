@@ -46,6 +46,7 @@
 #include <sqlite3.h>
 
 #include "client.h"
+#include "testutil.h"
 
 extern char **environ;
 
@@ -63,19 +64,10 @@ static char api_token[64];
 
 /* ------------------------------------------------------------- helpers */
 
-/* "X-Forwarded-For: 10.7.x.y\r\n", a new client address on each call, so
-** the rate limits (per address) never get in the way. */
-static const char *new_addr(void) {
-  static char h[64];
-  static int n = 1;
-  n++;
-  snprintf(h, sizeof h, "X-Forwarded-For: 10.7.%d.%d\r\n", (n / 250) % 250,
-           n % 250);
-  return h;
-}
-
+/* Every request names a new client address (hc_new_addr), so the rate
+** limits (per address) never get in the way. */
 static hc_resp *get(const char *path) {
-  return hc_request(srv, "GET", path, new_addr(), NULL, 0);
+  return hc_request(srv, "GET", path, hc_new_addr(), NULL, 0);
 }
 
 /* POST a form: name, value, ..., NULL (the csrf field is added). */
@@ -89,39 +81,13 @@ static hc_resp *post(const char *path, ...) {
   while (n < 62 && (f[n] = va_arg(ap, const char *)) != NULL) n++;
   va_end(ap);
   f[n] = NULL;
-  return hc_post_formv(srv, path, new_addr(), f);
+  return hc_post_formv(srv, path, hc_new_addr(), f);
 }
 
 /* An API request with the bearer token (or none when bearer is NULL). */
 static hc_resp *api(const char *method, const char *path, const char *bearer,
                     const char *json) {
-  char h[512];
-  snprintf(h, sizeof h, "%s%s%s%s%s", new_addr(),
-           json ? "Content-Type: application/json\r\n" : "",
-           bearer ? "Authorization: Bearer " : "", bearer ? bearer : "",
-           bearer ? "\r\n" : "");
-  return hc_request(srv, method, path, h, json, json ? strlen(json) : 0);
-}
-
-#define check_status(r, w) check_status_at(r, w, __FILE__, __LINE__)
-static void check_status_at(const hc_resp *r, int want, const char *file,
-                            int line) {
-  if (r->status != want) {
-    print_error("status %d (client error %d), wanted %d; body: %.600s\n",
-                r->status, r->err, want, r->body ? r->body : "");
-    _fail(file, line);
-  }
-}
-
-#define has(r, s) has_at(r, s, 1, __FILE__, __LINE__)
-#define lacks(r, s) has_at(r, s, 0, __FILE__, __LINE__)
-static void has_at(const hc_resp *r, const char *s, int want,
-                   const char *file, int line) {
-  if ((hc_find(r->body, s) != NULL) != want) {
-    print_error("body %s \"%s\" (status %d)\n",
-                want ? "lacks" : "contains", s, r->status);
-    _fail(file, line);
-  }
+  return hc_json_from(srv, hc_new_addr(), method, path, bearer, json);
 }
 
 /* The first column of the first row of a query on the demo database
@@ -249,31 +215,15 @@ static int run(char *const argv[]) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* The value of a JSON response, parsed (the caller decrefs). */
-static json_t *body_json(const hc_resp *r) {
-  json_error_t e;
-  json_t *j = json_loads(r->body, 0, &e);
-  if (!j) fail_msg("not JSON (%s): %.300s", e.text, r->body);
-  return j;
-}
-
-/* Checks the API error shape and its code; returns the first field's
-** name ("" when none) in field. */
+/* Checks the API error shape and its code (tu_api_error) and, when field
+** is not NULL, that the first field error is on field. */
 #define check_error(r, st, code, field) \
   check_error_at(r, st, code, field, __FILE__, __LINE__)
 static void check_error_at(const hc_resp *r, int status, const char *code,
                            const char *field, const char *file, int line) {
   json_t *j, *e, *f;
-  check_status_at(r, status, file, line);
-  j = body_json(r);
+  j = tu_api_error_at(r, status, code, file, line);
   e = json_object_get(j, "error");
-  if (!json_is_object(e) ||
-      json_integer_value(json_object_get(e, "status")) != status ||
-      !json_is_string(json_object_get(e, "message")) ||
-      strcmp(json_string_value(json_object_get(e, "code")), code) != 0) {
-    print_error("error shape/code wrong, wanted %s: %s\n", code, r->body);
-    _fail(file, line);
-  }
   f = json_object_get(e, "fields");
   if (field) {
     json_t *f0 = json_array_get(f, 0);
@@ -308,29 +258,15 @@ static size_t occurrences(const char *s, const char *needle) {
 /* ---------------------------------------------------------------- cases */
 
 static void test_setup_login(void **state) {
-  char path[200], c[65];
-  const char *tok = hc_setup_token(srv);
-  hc_resp *r;
+  char c[65];
   (void)state;
-  if (!tok) fail_msg("no setup link in the server's output");
-  snprintf(path, sizeof path, "/setup/%s", tok);
-  r = get(path);
-  check_status(r, 200);
-  assert_true(hc_csrf(r->body, c));
-  hc_resp_free(r);
-  memcpy(csrf, c, sizeof csrf);
-  r = post(path, "org_name", "Northfield", "email", ADMIN_EMAIL, "name",
-           "Root Admin", "password", ADMIN_PW, "password2", ADMIN_PW, NULL);
-  check_status(r, 303);
-  hc_resp_free(r);
+  assert_true(hc_setup_admin(srv, "Northfield", ADMIN_EMAIL, "Root Admin",
+                             ADMIN_PW, csrf));
   assert_non_null(hc_jar_get(srv, "hs"));
   /* once signed in, the CSRF token is bound to the session instead */
-  r = get("/admin");
-  check_status(r, 200);
-  assert_true(hc_csrf(r->body, c));
+  assert_true(hc_get_csrf(srv, "/admin", hc_new_addr(), c));
   assert_string_not_equal(c, csrf);
   memcpy(csrf, c, sizeof csrf);
-  hc_resp_free(r);
 }
 
 static void test_queue(void **state) {
@@ -499,7 +435,7 @@ static void test_bad_text(void **state) {
                      "csrf=%s&decision=accept&reason=a%%00b", csrf);
     snprintf(h, sizeof h,
              "%sContent-Type: application/x-www-form-urlencoded\r\n",
-             new_addr());
+             hc_new_addr());
     r = hc_request(srv, "POST", "/admin/n/2/decision", h, body, (size_t)n);
     check_status(r, 422);
     has(r, "id=\"f-reason-error\"");
@@ -849,23 +785,12 @@ static void test_api(void **state) {
   hc_resp *r;
   json_t *j, *list, *it;
   snap s;
-  char c[65], path[128];
-  const char *t;
+  char path[128];
   size_t i;
   int64_t sid;
   (void)state;
   /* a token from the tokens page (shown once) */
-  r = get("/admin/tokens");
-  check_status(r, 200);
-  assert_true(hc_csrf(r->body, c));
-  hc_resp_free(r);
-  r = post("/admin/tokens", "label", "review test", NULL);
-  check_status(r, 200);
-  t = hc_find(r->body, "hst_");
-  assert_non_null(t);
-  memcpy(api_token, t, 47);
-  api_token[47] = 0;
-  hc_resp_free(r);
+  assert_true(hc_make_token(srv, "review test", api_token, sizeof api_token));
 
   r = api("GET", "/api/v1/elections/" EL "/nominations", NULL, NULL);
   check_error(r, 401, "unauthenticated", NULL);
@@ -873,7 +798,7 @@ static void test_api(void **state) {
 
   r = api("GET", "/api/v1/elections/" EL "/nominations", api_token, NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   list = json_object_get(j, "nominations");
   assert_int_equal(json_array_size(list),
                    q("SELECT count(*) FROM nominations"));
@@ -897,7 +822,7 @@ static void test_api(void **state) {
   r = api("GET", "/api/v1/elections/" EL "/nominations?status=accepted",
           api_token, NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_int_equal(json_array_size(json_object_get(j, "nominations")),
                    q("SELECT count(*) FROM nominations WHERE status = "
                      "'accepted'"));
@@ -913,7 +838,7 @@ static void test_api(void **state) {
 
   r = api("GET", "/api/v1/nominations/1", api_token, NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_string_equal(json_string_value(json_object_get(j, "email")),
                       "ada.brennan@example.org");
   assert_true(json_array_size(json_object_get(j, "supporters")) >= 3);
@@ -967,7 +892,7 @@ static void test_api(void **state) {
   r = api("POST", "/api/v1/nominations/12/decision", api_token,
           "{\"decision\":\"reject\",\"reason\":\"Not a member.\"}");
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_string_equal(json_string_value(json_object_get(j, "status")),
                       "rejected");
   assert_string_equal(json_string_value(json_object_get(j, "reason")),
@@ -999,7 +924,7 @@ static void test_api(void **state) {
   r = api("POST", "/api/v1/nominations/8/withdrawal", api_token,
           "{\"reason\":\"By email.\"}");
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_string_equal(json_string_value(json_object_get(j, "status")),
                       "withdrawn");
   assert_string_equal(json_string_value(json_object_get(
@@ -1016,7 +941,7 @@ static void test_api(void **state) {
   r = api("POST", "/api/v1/nominations/7/supporters", api_token,
           "{\"kind\":\"branch\",\"branch\":\"Westgate\"}");
   check_status(r, 201);
-  j = body_json(r);
+  j = tu_body_json(r);
   sid = json_integer_value(
       json_object_get(json_object_get(j, "supporter"), "id"));
   assert_true(sid > 0);
@@ -1045,7 +970,7 @@ static void test_api(void **state) {
            (long long)sid);
   r = api("DELETE", path, api_token, NULL);
   check_status(r, 200);
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_true(json_is_string(
       json_object_get(json_object_get(j, "supporter"), "revoked_at")));
   json_decref(j);
@@ -1090,7 +1015,7 @@ static void test_api_link(void **state) {
   r = api("POST", "/api/v1/nominations/1/link", api_token, "{}");
   check_status(r, 200);
   assert_string_equal(hc_header(r, "Cache-Control"), "no-store");
-  j = body_json(r);
+  j = tu_body_json(r);
   assert_int_equal(json_integer_value(json_object_get(j, "nomination")), 1);
   t = json_string_value(json_object_get(j, "token"));
   l = json_string_value(json_object_get(j, "link"));
@@ -1293,7 +1218,7 @@ static void test_publication(void **state) {
 
 static void test_other_org(void **state) {
   sqlite3 *db;
-  char hash[crypto_pwhash_STRBYTES], sql[512], c[65];
+  char hash[crypto_pwhash_STRBYTES], sql[512];
   hc_resp *r;
   snap s;
   (void)state;
@@ -1315,19 +1240,12 @@ static void test_other_org(void **state) {
   sqlite3_close(db);
 
   hc_jar_clear(srv);
-  r = get("/login");
-  check_status(r, 200);
-  assert_true(hc_csrf(r->body, c));
-  hc_resp_free(r);
-  memcpy(csrf, c, sizeof csrf);
+  assert_true(hc_get_csrf(srv, "/login", hc_new_addr(), csrf));
   r = post("/login", "email", "eve@example.org", "password", EVE_PW, NULL);
   check_status(r, 303);
   hc_resp_free(r);
-  r = get("/admin"); /* the session's own CSRF token */
-  check_status(r, 200);
-  assert_true(hc_csrf(r->body, c));
-  hc_resp_free(r);
-  memcpy(csrf, c, sizeof csrf);
+  /* the session's own CSRF token */
+  assert_true(hc_get_csrf(srv, "/admin", hc_new_addr(), csrf));
 
   take(&s);
   r = get("/admin/n/3");
@@ -1354,7 +1272,6 @@ static void test_other_org(void **state) {
   ** elections, on the page, in the download or through the API */
   {
     char prefix[16], eve_tok[64];
-    const char *t;
     snprintf(prefix, sizeof prefix, "%.8s", api_token);
     r = get("/admin/audit");
     check_status(r, 200);
@@ -1372,13 +1289,7 @@ static void test_other_org(void **state) {
     lacks(r, "\"admin\":1,");
     lacks(r, EL);
     hc_resp_free(r);
-    r = post("/admin/tokens", "label", "eve's script", NULL);
-    check_status(r, 200);
-    t = hc_find(r->body, "hst_");
-    assert_non_null(t);
-    memcpy(eve_tok, t, 47);
-    eve_tok[47] = 0;
-    hc_resp_free(r);
+    assert_true(hc_make_token(srv, "eve's script", eve_tok, sizeof eve_tok));
     r = api("GET", "/api/v1/audit?limit=1000", eve_tok, NULL);
     check_status(r, 200);
     has(r, "eve's script"); /* her own token.create */

@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "testutil.h"
 
 #define CSP                                                                \
   "default-src 'none'; script-src 'self'; style-src 'self'; "             \
@@ -44,19 +45,10 @@ static char setup_token[128];
 
 /* ------------------------------------------------------------- helpers */
 
-/* "X-Forwarded-For: 10.9.0.N\r\n", a new client address on each call. */
-static const char *new_addr(void) {
-  static char h[64];
-  static int n = 1;
-  n++;
-  snprintf(h, sizeof h, "X-Forwarded-For: 10.9.%d.%d\r\n", n / 250, n % 250);
-  return h;
-}
-
-/* The checks report the caller's line (cmocka's _fail). */
+/* The checks report the caller's line (cmocka's _fail); check_status is
+** testutil.h's. */
 #define check_header(r, n, w) check_header_at(r, n, w, __FILE__, __LINE__)
 #define check_security(r) check_security_at(r, __FILE__, __LINE__)
-#define check_status(r, w) check_status_at(r, w, __FILE__, __LINE__)
 #define check_refused(r) check_refused_at(r, __FILE__, __LINE__)
 
 static void check_header_at(const hc_resp *r, const char *name,
@@ -75,15 +67,6 @@ static void check_security_at(const hc_resp *r, const char *file, int line) {
   check_header_at(r, "Referrer-Policy", "no-referrer", file, line);
   if (hc_header_nth(r, "Content-Security-Policy", 1)) {
     print_error("two Content-Security-Policy headers\n");
-    _fail(file, line);
-  }
-}
-
-static void check_status_at(const hc_resp *r, int want, const char *file,
-                            int line) {
-  if (r->status != want) {
-    print_error("status %d (client error %d), wanted %d; body: %.300s\n",
-                r->status, r->err, want, r->body);
     _fail(file, line);
   }
 }
@@ -120,25 +103,22 @@ static int64_t count(const char *table) {
 
 /* GETs path (new jar state kept) and returns its csrf token in out. */
 static void get_csrf(const char *path, char out[65]) {
-  hc_resp *r = hc_get(srv, path);
-  check_status(r, 200);
-  assert_true(hc_csrf(r->body, out));
+  assert_true(hc_get_csrf(srv, path, NULL, out));
   assert_int_equal(strlen(out), 64);
   assert_int_equal(strspn(out, "0123456789abcdef"), 64);
-  hc_resp_free(r);
 }
 
 static hc_resp *post(const char *path, const char *headers,
                      const char *const f[]) {
   char h[512];
-  snprintf(h, sizeof h, "%s%s", new_addr(), headers ? headers : "");
+  snprintf(h, sizeof h, "%s%s", hc_new_addr(), headers ? headers : "");
   return hc_post_formv(srv, path, h, f);
 }
 
 /* A GET from a new client address (the setup page is rate limited as
 ** logins are). */
 static hc_resp *get_from(const char *path) {
-  return hc_request(srv, "GET", path, new_addr(), NULL, 0);
+  return hc_request(srv, "GET", path, hc_new_addr(), NULL, 0);
 }
 
 /* A whole request with Host and Connection: close; bytes after head. */
@@ -239,18 +219,18 @@ static void test_body_too_large(void **state) {
   (void)state;
   int64_t before = count("sessions");
   char *big = form_of(70 << 10);
-  snprintf(head, sizeof head, "%s%s", FORM_CT, new_addr());
+  snprintf(head, sizeof head, "%s%s", FORM_CT, hc_new_addr());
   hc_resp *r = hc_request(srv, "POST", "/login", head, big, 70 << 10);
   check_status(r, 413);
   check_security(r);
   hc_resp_free(r);
   /* the cap is 64 KiB exactly: one byte under is read (and refused for
   ** its CSRF token), one byte over is not */
-  snprintf(head, sizeof head, "%s%s", FORM_CT, new_addr());
+  snprintf(head, sizeof head, "%s%s", FORM_CT, hc_new_addr());
   r = hc_request(srv, "POST", "/login", head, big, 64 << 10);
   check_status(r, 403);
   hc_resp_free(r);
-  snprintf(head, sizeof head, "%s%s", FORM_CT, new_addr());
+  snprintf(head, sizeof head, "%s%s", FORM_CT, hc_new_addr());
   r = hc_request(srv, "POST", "/login", head, big, (64 << 10) + 1);
   check_status(r, 413);
   hc_resp_free(r);
@@ -259,7 +239,7 @@ static void test_body_too_large(void **state) {
   snprintf(head, sizeof head,
            "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s"
            "Content-Length: 1000000\r\nConnection: close\r\n\r\n",
-           FORM_CT, new_addr());
+           FORM_CT, hc_new_addr());
   r = raw(head, "csrf=x&email=a&pw=b", 19, 1);
   check_status(r, 413);
   check_security(r);
@@ -267,7 +247,7 @@ static void test_body_too_large(void **state) {
   snprintf(head, sizeof head,
            "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s"
            "Content-Length: 99999999999999999999999\r\n\r\n",
-           FORM_CT, new_addr());
+           FORM_CT, hc_new_addr());
   r = raw(head, "csrf=x", 6, 1);
   check_refused(r);
   hc_resp_free(r);
@@ -284,7 +264,7 @@ static void test_body_longer_than_declared(void **state) {
   snprintf(head, sizeof head,
            "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s"
            "Content-Length: 6\r\n\r\n",
-           FORM_CT, new_addr());
+           FORM_CT, hc_new_addr());
   static const char body[] =
       "csrf=x&email=" ADMIN_EMAIL "&password=x\r\n\r\n"
       "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
@@ -301,7 +281,7 @@ static void test_length_required(void **state) {
   snprintf(head, sizeof head,
            "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s"
            "Connection: close\r\n\r\n",
-           FORM_CT, new_addr());
+           FORM_CT, hc_new_addr());
   hc_resp *r = raw(head, "csrf=x&email=a", 13, 1);
   if (r->status != 411 && r->status != 413)
     fail_msg("no Content-Length: status %d, wanted 411 or 413", r->status);
@@ -310,7 +290,7 @@ static void test_length_required(void **state) {
   snprintf(head, sizeof head,
            "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s"
            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
-           FORM_CT, new_addr());
+           FORM_CT, hc_new_addr());
   r = raw(head, "6\r\ncsrf=x\r\n0\r\n\r\n", 16, 1);
   if (r->status != 411 && r->status != 413)
     fail_msg("chunked: status %d, wanted 411 or 413", r->status);
@@ -325,7 +305,7 @@ static void test_unsupported_type(void **state) {
   for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
     char head[256];
     snprintf(head, sizeof head, "Content-Type: %s\r\n%s", types[i],
-             new_addr());
+             hc_new_addr());
     hc_resp *r = hc_request(srv, "POST", "/login", head, "csrf=x", 6);
     if (r->status != 415) fail_msg("%s: status %d", types[i], r->status);
     check_security(r);
@@ -436,23 +416,13 @@ static void test_static(void **state) {
   hc_resp_free(r);
 }
 
-/* The API's error shape: {"error":{"status":401,"code":..,"message":..}}. */
+/* The API's error shape (tu_api_error), as JSON. */
 static void check_api_error(const hc_resp *r, int status, const char *code) {
-  json_error_t je;
   check_status(r, status);
   assert_non_null(hc_header(r, "Content-Type"));
   assert_int_equal(
       strncmp(hc_header(r, "Content-Type"), "application/json", 16), 0);
-  json_t *j = json_loadb(r->body, r->body_len, 0, &je);
-  if (!j) fail_msg("not JSON (%s): %.200s", je.text, r->body);
-  json_t *e = json_object_get(j, "error");
-  assert_true(json_is_object(e));
-  assert_int_equal(json_integer_value(json_object_get(e, "status")), status);
-  assert_string_equal(json_string_value(json_object_get(e, "code")) ?
-                          json_string_value(json_object_get(e, "code")) : "",
-                      code);
-  assert_true(json_is_string(json_object_get(e, "message")));
-  json_decref(j);
+  json_decref(tu_api_error(r, status, code));
 }
 
 static void test_api_unauthenticated(void **state) {
@@ -669,10 +639,7 @@ static void test_login_logout(void **state) {
   hc_resp_free(r);
   assert_int_equal(count("sessions"), before + 1);
   snprintf(hs, sizeof hs, "%s", hc_jar_get(srv, "hs"));
-  r = hc_get(srv, "/admin");
-  check_status(r, 200);
-  assert_true(hc_csrf(r->body, csrf));
-  hc_resp_free(r);
+  assert_true(hc_get_csrf(srv, "/admin", NULL, csrf));
 
   /* the API ignores the session cookie */
   r = hc_get(srv, "/api/v1/elections");
@@ -757,7 +724,7 @@ static void test_login_rate_limit(void **state) {
   (void)state;
   hc_jar_clear(srv);
   get_csrf("/login", csrf);
-  snprintf(xff, sizeof xff, "%s", new_addr());
+  snprintf(xff, sizeof xff, "%s", hc_new_addr());
   const char *f[] = {"csrf", csrf, "email", ADMIN_EMAIL, "password", "wrong",
                      NULL};
   time_t t0 = time(NULL);

@@ -1,0 +1,85 @@
+/*
+** testutil.c: the cmocka checks declared in testutil.h, linked into every
+** integration test (tests/web/test_*.c) beside client.c.  Each prints
+** what it saw (cmocka's print_error) and fails at the caller's line
+** (_fail).  Owns nothing past a call but the json_t it returns.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+void tu_check_status_at(const hc_resp *r, int want, const char *file,
+                        int line) {
+  if (r->status != want) {
+    print_error("status %d (client error %d), wanted %d; body: %.1000s\n",
+                r->status, r->err, want, r->body ? r->body : "");
+    _fail(file, line);
+  }
+}
+
+void tu_has_at(const hc_resp *r, const char *s, int want, const char *file,
+               int line) {
+  if ((hc_find(r->body, s) != NULL) != want) {
+    print_error("body %s \"%s\" (status %d): %.1000s\n",
+                want ? "lacks" : "contains", s, r->status,
+                r->body ? r->body : "");
+    _fail(file, line);
+  }
+}
+
+json_t *tu_body_json(const hc_resp *r) {
+  json_error_t e;
+  json_t *j = json_loads(r->body ? r->body : "", 0, &e);
+  if (!j) fail_msg("not JSON (%s): %.300s", e.text, r->body);
+  return j;
+}
+
+json_t *tu_api_error_at(const hc_resp *r, int status, const char *code,
+                        const char *file, int line) {
+  json_t *j, *e;
+  const char *c;
+  tu_check_status_at(r, status, file, line);
+  j = tu_body_json(r);
+  e = json_object_get(j, "error");
+  c = json_string_value(json_object_get(e, "code"));
+  if (!json_is_object(e) ||
+      json_integer_value(json_object_get(e, "status")) != status ||
+      !json_is_string(json_object_get(e, "message")) || !c ||
+      strcmp(c, code) != 0) {
+    print_error("wanted error %d %s: %s\n", status, code, r->body);
+    json_decref(j);
+    _fail(file, line);
+  }
+  return j;
+}
+
+tu_snap tu_snap_take(const hc_server *srv, const char *const sql[]) {
+  tu_snap s;
+  memset(&s, 0, sizeof s);
+  s.sql = sql;
+  for (s.n = 0; sql[s.n]; s.n++) {
+    if (s.n == TU_SNAP_MAX) fail_msg("more than %d queries", TU_SNAP_MAX);
+    s.v[s.n] = hc_sql(srv, sql[s.n]);
+    if (s.v[s.n] == INT64_MIN) fail_msg("snapshot query failed: %s", sql[s.n]);
+  }
+  return s;
+}
+
+void tu_same_at(const hc_server *srv, const tu_snap *before, const char *file,
+                int line) {
+  tu_snap now = tu_snap_take(srv, before->sql);
+  int changed = 0;
+  for (size_t i = 0; i < before->n; i++)
+    if (before->v[i] != now.v[i]) {
+      print_error("changed: %s: %lld -> %lld\n", before->sql[i],
+                  (long long)before->v[i], (long long)now.v[i]);
+      changed = 1;
+    }
+  if (changed) _fail(file, line);
+}

@@ -37,7 +37,9 @@ typedef enum {
 typedef enum {
   BODY_NONE = 0, /* GET, or a POST with no fields */
   BODY_FORM,     /* application/x-www-form-urlencoded, CSRF checked */
-  BODY_JSON      /* application/json (API only) */
+  BODY_JSON,     /* application/json (API only) */
+  BODY_RAW       /* text/csv (API only: the voter roll): not parsed, the
+                    handler reads r->raw / r->raw_len; up to RAW_BODY_MAX */
 } web_body;
 
 typedef enum {
@@ -50,6 +52,7 @@ typedef enum {
 #define REQ_MAX_PARAMS 4
 #define FORM_BODY_MAX ((size_t)64 << 10)
 #define JSON_BODY_MAX ((size_t)256 << 10)
+#define RAW_BODY_MAX ((size_t)16 << 20) /* = ROLL_FILE_MAX (roll.h) */
 
 typedef struct req {
   const char *method; /* "GET", "POST", ... */
@@ -134,6 +137,8 @@ extern const route routes_admin[];    /* p_admin.c: election set-up */
 extern const route routes_review[];   /* p_review.c: nominations queue,
                                          decisions, supporters (HTML+API) */
 extern const route routes_api[];      /* api.c: election set-up API */
+extern const route routes_roll[];     /* p_roll.c: the voter roll (HTML +
+                                         API) */
 
 /* Finds the route for method ("HEAD" is matched as "GET") and decoded
 ** path; fills param with the captures (copies in scratch).  When the path

@@ -183,6 +183,52 @@ static const char *const migrations[] = {
     "CREATE TABLE outbox (id INTEGER PRIMARY KEY,"
     " to_addr TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,"
     " created_at INTEGER NOT NULL, sent_at INTEGER) STRICT;\n",
+
+    /* 2: part 2, the voter roll (src/web/roll.c, svc_roll.c).  A voter is
+    ** never deleted or renumbered: a re-import updates it in place, and
+    ** one the file no longer lists (when the file is the whole roll)
+    ** only becomes active = 0, since credentials and electors will refer
+    ** to voters.  Lengths are in bytes, as the validators count them. */
+    "CREATE TABLE voters (id INTEGER PRIMARY KEY,"
+    " org_id INTEGER NOT NULL REFERENCES orgs,"
+    " member_no TEXT NOT NULL"
+    "  CHECK(length(CAST(member_no AS BLOB)) BETWEEN 1 AND 64"
+    "   AND member_no = trim(member_no, ' ' || char(9))),"
+    " name TEXT NOT NULL"
+    "  CHECK(length(CAST(name AS BLOB)) BETWEEN 1 AND 200"
+    "   AND instr(name, char(10)) = 0),"
+    " email TEXT NOT NULL DEFAULT ''"
+    "  CHECK(length(CAST(email AS BLOB)) <= 254"
+    "   AND (email = '' OR email GLOB '?*@?*.?*')),"
+    " active INTEGER NOT NULL DEFAULT 1 CHECK(active IN (0, 1)),"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+    " UNIQUE (org_id, member_no)) STRICT;\n"
+    "CREATE TABLE voter_tags ("
+    " voter_id INTEGER NOT NULL REFERENCES voters,"
+    " tag TEXT NOT NULL CHECK(length(tag) BETWEEN 1 AND 40"
+    "  AND tag NOT GLOB '*[^a-z0-9:_-]*'),"
+    " PRIMARY KEY (voter_id, tag)) STRICT, WITHOUT ROWID;\n"
+    "CREATE TABLE roll_imports (id INTEGER PRIMARY KEY,"
+    " org_id INTEGER NOT NULL REFERENCES orgs,"
+    " admin_id INTEGER NOT NULL REFERENCES admins,"
+    " at INTEGER NOT NULL,"
+    " file_name TEXT NOT NULL DEFAULT ''"
+    "  CHECK(length(CAST(file_name AS BLOB)) <= 200),"
+    " sha256 TEXT NOT NULL"
+    "  CHECK(length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),"
+    " whole_roll INTEGER NOT NULL CHECK(whole_roll IN (0, 1)),"
+    " n_rows INTEGER NOT NULL CHECK(n_rows BETWEEN 0 AND 200000),"
+    " n_added INTEGER NOT NULL CHECK(n_added >= 0),"
+    " n_updated INTEGER NOT NULL CHECK(n_updated >= 0),"
+    " n_unchanged INTEGER NOT NULL CHECK(n_unchanged >= 0),"
+    " n_deactivated INTEGER NOT NULL CHECK(n_deactivated >= 0),"
+    " n_rejected INTEGER NOT NULL CHECK(n_rejected >= 0),"
+    " n_duplicates INTEGER NOT NULL CHECK(n_duplicates >= 0),"
+    " report TEXT NOT NULL /* JSON lines, one per problem */,"
+    " CHECK(n_rows = n_added + n_updated + n_unchanged + n_rejected"
+    "  + n_duplicates),"
+    " CHECK(whole_roll = 1 OR n_deactivated = 0)) STRICT;\n"
+    "CREATE INDEX roll_imports_org ON roll_imports(org_id, id);\n",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -355,7 +355,10 @@ static void h_dashboard(req *r, resp *p) {
                "that no earlier entry has been changed or removed.</p>\n"
                "<ul class=\"links\"><li><a href=\"/admin/audit\">Read the "
                "audit log</a></li><li><a href=\"/admin/tokens\">API "
-               "tokens</a></li></ul>\n");
+               "tokens</a></li></ul>\n"
+               "<h2>Members</h2>\n<p><a href=\"/admin/roll\">The voter "
+               "roll</a>: import your membership list and see who is on "
+               "it.</p>\n");
   page_close(r, p);
 }
 

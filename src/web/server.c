@@ -427,7 +427,13 @@ static int first_call(struct MHD_Connection *mc, struct conn *c,
     return 0;
   }
   if (c->rt->body != BODY_NONE || strcmp(m, "POST") == 0) {
-    size_t cap = c->rt->body == BODY_JSON ? JSON_BODY_MAX : FORM_BODY_MAX;
+    size_t cap = c->rt->body == BODY_JSON  ? JSON_BODY_MAX
+                 : c->rt->body == BODY_RAW ? RAW_BODY_MAX
+                                           : FORM_BODY_MAX;
+    const char *want = c->rt->body == BODY_JSON  ? "application/json"
+                       : c->rt->body == BODY_RAW ? "text/csv"
+                                                 : "application/x-www-form-"
+                                                   "urlencoded";
     char *end = NULL;
     unsigned long long n;
     cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
@@ -447,12 +453,11 @@ static int first_call(struct MHD_Connection *mc, struct conn *c,
            "What you sent is larger than this form accepts.");
       return 0;
     }
-    if (n > 0 && !ctype_is(ct, c->rt->body == BODY_JSON
-                                   ? "application/json"
-                                   : "application/x-www-form-urlencoded")) {
+    if (n > 0 && !ctype_is(ct, want)) {
       fail(c, 415, "unsupported_media_type", "Unsupported form",
-           c->rt->body == BODY_JSON ? "Send application/json."
-                                    : "Send the form as a web browser does.");
+           c->rt->body == BODY_JSON  ? "Send application/json."
+           : c->rt->body == BODY_RAW ? "Send text/csv (UTF-8)."
+                                     : "Send the form as a web browser does.");
       return 0;
     }
     wbuf_init(&c->body, cap);

@@ -7,8 +7,8 @@
 ** picks a route from the route tables (all but p_auth.c's, whose argon2
 ** hashing would make each run take a tenth of a second); the rest, split
 ** at NUL bytes, gives the route's {captures} and then the body: a form
-** (POST, parsed as server.c does), a JSON document (API), or the query
-** string (GET).  The request is made as server.c makes it after its own
+** (POST, parsed as server.c does), a JSON document (API), raw text (the
+** voter roll's CSV), or the query string (GET).  The request is made as server.c makes it after its own
 ** checks (signed in, CSRF already checked), without libmicrohttpd.
 **
 ** Promises checked (a broken one aborts):
@@ -44,7 +44,8 @@ static size_t nroutes;
 static void init(void) {
   static const route *const tables[] = {routes_public, routes_nominate,
                                         routes_publish, routes_admin,
-                                        routes_review, routes_api};
+                                        routes_review, routes_api,
+                                        routes_roll};
   static char dir[] = "/tmp/fuzz_web_handlersXXXXXX";
   char path[128], err[256];
   char *argv[] = {"demo", "--db", path, NULL};
@@ -148,6 +149,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (blen && !(r.json = json_loadb(parts[want], blen,
                                       JSON_REJECT_DUPLICATES, NULL)))
       goto out;
+  } else if (rt->body == BODY_RAW) {
+    /* the body as sent (the voter roll's CSV): r.raw already */
   } else if (form_parse(&r.query, parts[want], blen))
     goto out;
   wbuf_init(&p.body, WBUF_PAGE_MAX);

@@ -42,7 +42,9 @@ static const char *const tables[] = {
     "categories", "contest_constraints", "contest_eligibility", "questions",
     "branches", "nominations", "statements", "answers",
     "nomination_categories", "supporters", "decisions", "withdrawals",
-    "audit", "outbox"};
+    "audit", "outbox",
+    /* migration 2: the voter roll */
+    "voters", "voter_tags", "roll_imports"};
 
 static void test_migrations(void **state) {
   sqlite3 *db = db_get();

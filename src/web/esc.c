@@ -65,6 +65,26 @@ static int wbuf_room(wbuf *b, size_t n) {
   return 1;
 }
 
+/* One allocation of exactly n + 1 bytes, for a body whose length is
+** known (a doubling buffer would take twice that).  Never shrinks. */
+void wbuf_reserve(wbuf *b, size_t n) {
+  char *np;
+  if (b->err) return;
+  if (n > b->max || n == (size_t)-1) {
+    wbuf_fail(b, WEB_ETOOBIG);
+    return;
+  }
+  if (n + 1 <= b->cap) return; /* also when n < len: never shrinks */
+  np = realloc(b->p, n + 1);
+  if (!np) {
+    wbuf_fail(b, WEB_ENOMEM);
+    return;
+  }
+  if (!b->p) np[0] = '\0';
+  b->p = np;
+  b->cap = n + 1;
+}
+
 void wbuf_add(wbuf *b, const void *s, size_t n) {
   if (!wbuf_room(b, n)) return;
   if (n) memcpy(b->p + b->len, s, n);

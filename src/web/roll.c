@@ -106,6 +106,7 @@ typedef struct parser {
   size_t nc;        /* cells kept */
   size_t ncells;    /* cells in the record, kept or not */
   int over_filled;  /* a cell past MAX_CELLS is not blank */
+  size_t filled;    /* cells up to the last one not blank, kept or not */
   size_t quote_pos; /* the first stray quote's column in the record, or 0 */
   size_t quote_line;
   size_t arena_len, arena_cap;
@@ -137,13 +138,74 @@ static void sadd(parser *ps, char ch) {
 
 static int blank(char ch) { return ch == ' ' || ch == '\t'; }
 
-/* Cell i of the record, trimmed of blanks at both ends, in place (so a
-** second call finds it trimmed). */
+/* Decodes the code point at s[0..n) into *c; returns its length (a byte
+** that starts no valid sequence is taken alone, as U+FFFD). */
+static size_t cp_at(const unsigned char *s, size_t n, uint32_t *c) {
+  size_t k, i;
+  uint32_t v;
+  if (s[0] < 0x80) k = 1;
+  else if (s[0] >= 0xc2 && s[0] <= 0xdf) k = 2;
+  else if (s[0] >= 0xe0 && s[0] <= 0xef) k = 3;
+  else if (s[0] >= 0xf0 && s[0] <= 0xf4) k = 4;
+  else k = 0;
+  if (k == 1) {
+    *c = s[0];
+    return 1;
+  }
+  if (k == 0 || k > n || !utf8_valid((const char *)s, k)) {
+    *c = 0xfffd;
+    return 1;
+  }
+  v = s[0] & (0x7f >> k);
+  for (i = 1; i < k; i++) v = v << 6 | (s[i] & 0x3f);
+  *c = v;
+  return k;
+}
+
+/* The whitespace of words.c (the statement word count), less the line
+** breaks U+000A-U+000D: those stay in a cell, to be refused as control
+** characters (a quoted name may not hold a line break, even at an end). */
+static int uspace(uint32_t c) {
+  return c == 0x09 || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+         c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* The length of the (Unicode) space at s[0..n), or 0. */
+static size_t space_at(const char *s, size_t n) {
+  uint32_t c;
+  size_t k = cp_at((const unsigned char *)s, n, &c);
+  return uspace(c) ? k : 0;
+}
+
+/* The length of the space ending at s[n - 1], or 0. */
+static size_t space_before(const char *s, size_t n) {
+  size_t b = n;
+  while (b > 0 && n - b < 4) {
+    b--;
+    if (((unsigned char)s[b] & 0xc0) != 0x80) break;
+  }
+  if (b == n) return 0;
+  return space_at(s + b, n - b) == n - b ? n - b : 0;
+}
+
+/* 1 if s[0..n) is empty or all (Unicode) spaces. */
+static int all_space(const char *s, size_t n) {
+  size_t k;
+  while (n > 0 && (k = space_at(s, n)) != 0) {
+    s += k;
+    n -= k;
+  }
+  return n == 0;
+}
+
+/* Cell i of the record, trimmed of (Unicode) spaces at both ends, in
+** place (so a second call finds it trimmed). */
 static char *cell_trim(parser *ps, size_t i, size_t *len) {
   char *s = ps->scratch + ps->c[i].off;
-  size_t n = ps->c[i].len, a = 0;
-  while (a < n && blank(s[a])) a++;
-  while (n > a && blank(s[n - 1])) n--;
+  size_t n = ps->c[i].len, a = 0, k;
+  while (a < n && (k = space_at(s + a, n - a)) != 0) a += k;
+  while (n > a && (k = space_before(s + a, n - a)) != 0) n -= k;
   s[n] = 0;
   ps->c[i].off += a;
   ps->c[i].len = n - a;
@@ -166,12 +228,11 @@ static void end_cell(parser *ps, size_t start) {
     ps->c[ps->nc].off = start;
     ps->c[ps->nc].len = len;
     ps->nc++;
-  } else {
-    size_t i;
-    for (i = start; i < start + len; i++)
-      if (!blank(ps->scratch[i])) ps->over_filled = 1;
+  } else if (!all_space(ps->scratch + start, len)) {
+    ps->over_filled = 1;
   }
   ps->ncells++;
+  if (!all_space(ps->scratch + start, len)) ps->filled = ps->ncells;
 }
 
 static void stray(parser *ps, const unsigned char *at) {
@@ -187,6 +248,7 @@ static int next_record(parser *ps) {
   ps->slen = 0;
   ps->nc = ps->ncells = 0;
   ps->over_filled = 0;
+  ps->filled = 0;
   ps->quote_pos = ps->quote_line = 0;
   if (ps->p >= ps->end) return 0;
   for (;;) {
@@ -253,15 +315,8 @@ static int next_record(parser *ps) {
   }
 }
 
-/* 1 if every cell of the record is blank. */
-static int record_blank(parser *ps) {
-  size_t i, j;
-  if (ps->over_filled) return 0;
-  for (i = 0; i < ps->nc; i++)
-    for (j = 0; j < ps->c[i].len; j++)
-      if (!blank(ps->scratch[ps->c[i].off + j])) return 0;
-  return 1;
-}
+/* 1 if every cell of the record is blank (spaces only). */
+static int record_blank(parser *ps) { return ps->filled == 0; }
 
 /* ------------------------------------------------------------ results */
 
@@ -360,11 +415,12 @@ static size_t header(parser *ps, size_t line, int map[MAX_CELLS]) {
   roll_result *o = ps->out;
   size_t i, n = ps->nc, len;
   char shown[64];
-  if (ps->ncells > MAX_CELLS) {
+  /* only up to the last named cell: spreadsheets pad with empty ones */
+  if (ps->filled > MAX_CELLS) {
     o->error_code = "unknown_column";
     snprintf(o->error, sizeof o->error,
              "Line %zu: the header has %zu columns; a roll has at most 4 "
-             "(member_no, name, email, tags).", line, ps->ncells);
+             "(member_no, name, email, tags).", line, ps->filled);
     o->error_line = line;
     return 0;
   }
@@ -425,6 +481,39 @@ static size_t header(parser *ps, size_t line, int map[MAX_CELLS]) {
 static const char *check_cell(char *s, size_t *len, size_t max) {
   const char *code = text_check(s, len, max, 0);
   return code;
+}
+
+/* The first invisible formatting character of s (bidirectional controls
+** U+202A-U+202E and U+2066-U+2069; zero-width U+200B-U+200F, U+2060 and
+** U+FEFF): 1 with *cp and *pos (its 1-based character position in s),
+** else 0.  Such a character can make one name or number look like
+** another. */
+static int invisible(const char *s, uint32_t *cp, size_t *pos) {
+  size_t n = strlen(s), i = 0, k;
+  *pos = 0;
+  while (i < n) {
+    uint32_t c;
+    k = cp_at((const unsigned char *)s + i, n - i, &c);
+    ++*pos;
+    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+        (c >= 0x200b && c <= 0x200f) || c == 0x2060 || c == 0xfeff) {
+      *cp = c;
+      return 1;
+    }
+    i += k;
+  }
+  return 0;
+}
+
+/* The problem for an invisible character in a cell. */
+static void invisible_msg(char *buf, size_t cap, size_t line,
+                          const char *what, uint32_t cp, size_t pos) {
+  snprintf(buf, cap,
+           "Line %zu, %s, character %zu: U+%04X is an invisible %s "
+           "character; remove it.", line, what, pos, (unsigned)cp,
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)
+               ? "text-direction"
+               : "zero-width");
 }
 
 static const char *text_msg(const char *code, const char *what, size_t max,
@@ -567,7 +656,9 @@ static int data_row(parser *ps, size_t line, const int *map, size_t hn,
   const char *member = NULL, *code;
   char bad[ROLL_TAG_MAX + 8];
   roll_problem *pr;
-  size_t nprob = o->n_problems, tfirst = 0, tcount = 0;
+  size_t nprob = o->n_problems, tfirst = 0, tcount = 0, pos = 0;
+  uint32_t cp = 0;
+  set_slot *slot = NULL;
   int cells_ok = ps->nc == hn && !ps->over_filled;
   for (i = 0; i < ROLL_NCOLS; i++) idx[i] = (size_t)-1;
   for (i = 0; i < hn; i++) idx[map[i]] = i;
@@ -578,30 +669,41 @@ static int data_row(parser *ps, size_t line, const int *map, size_t hn,
       if (len) cells_ok = 0;
     }
   }
-  /* the member number first: it decides "listed" and duplicates */
+  /* the member number first: it decides "listed" and duplicates.  Every
+  ** good number named goes into the set (roll_listed), but only a row
+  ** with no problem claims it (sl->line): the first good row wins, so a
+  ** rejected row never makes a later good one a duplicate. */
   if (idx[ROLL_COL_MEMBER] < ps->nc) {
     char *m = cell_trim(ps, idx[ROLL_COL_MEMBER], &len);
     code = len ? check_cell(m, &len, ROLL_MEMBER_MAX) : "required";
+    if (!code && invisible(m, &cp, &pos)) code = "invisible";
     if (!code) {
-      set_slot *sl = set_find(o->set, m);
-      if (sl->s) {
+      slot = set_find(o->set, m);
+      if (slot->s && slot->line) {
         if (!(pr = problem(ps, line, ROLL_COL_MEMBER, "duplicate", m)))
           return -1;
-        pr->first_line = sl->line;
+        pr->first_line = slot->line;
         snprintf(pr->msg, sizeof pr->msg,
                  "Member number %.64s is also on line %zu; this row was not "
-                 "imported.", m, sl->line);
+                 "imported.", m, slot->line);
         o->duplicates++;
         return 0;
       }
-      if (!(member = arena_add(ps, m, len))) return -1;
-      sl->s = member;
-      sl->line = line;
-      o->set->n++;
+      if (slot->s) {
+        member = slot->s;
+      } else {
+        if (!(member = arena_add(ps, m, len))) return -1;
+        slot->s = member;
+        slot->line = 0;
+        o->set->n++;
+      }
     } else {
       if (!(pr = problem(ps, line, ROLL_COL_MEMBER, code, NULL))) return -1;
-      text_msg(code, "member number", ROLL_MEMBER_MAX, pr->msg,
-               sizeof pr->msg);
+      if (strcmp(code, "invisible") == 0)
+        invisible_msg(pr->msg, sizeof pr->msg, line, "member_no", cp, pos);
+      else
+        text_msg(code, "member number", ROLL_MEMBER_MAX, pr->msg,
+                 sizeof pr->msg);
     }
   }
   if (!cells_ok) {
@@ -620,9 +722,14 @@ static int data_row(parser *ps, size_t line, const int *map, size_t hn,
     val[ROLL_COL_NAME] = cell_trim(ps, idx[ROLL_COL_NAME], &len);
     code = len ? check_cell(val[ROLL_COL_NAME], &len, ROLL_NAME_MAX)
                : "required";
+    if (!code && invisible(val[ROLL_COL_NAME], &cp, &pos))
+      code = "invisible";
     if (code) {
       if (!(pr = problem(ps, line, ROLL_COL_NAME, code, member))) return -1;
-      text_msg(code, "name", ROLL_NAME_MAX, pr->msg, sizeof pr->msg);
+      if (strcmp(code, "invisible") == 0)
+        invisible_msg(pr->msg, sizeof pr->msg, line, "name", cp, pos);
+      else
+        text_msg(code, "name", ROLL_NAME_MAX, pr->msg, sizeof pr->msg);
     }
     if (o->has[ROLL_COL_EMAIL]) {
       val[ROLL_COL_EMAIL] = cell_trim(ps, idx[ROLL_COL_EMAIL], &len);
@@ -680,6 +787,7 @@ static int data_row(parser *ps, size_t line, const int *map, size_t hn,
       o->row = nr;
       *row_cap = nc;
     }
+    if (slot) slot->line = line; /* the first good row claims it */
     r = &o->row[o->n_rows];
     memset(r, 0, sizeof *r);
     r->line = line;

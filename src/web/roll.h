@@ -30,10 +30,15 @@
 ** where it has one:
 **  - the number of cells must match the header's (empty cells past the
 **    header's are allowed);
-**  - member number: 1 to 64 bytes after trimming spaces and tabs at both
-**    ends, unique in the file (compared byte for byte); a later row with
-**    a member number already seen is a "duplicate" naming both lines,
-**    and is not imported (the first row is, if it has no problem);
+**  - member number: 1 to 64 bytes after trimming spaces at both ends,
+**    unique in the file (compared byte for byte): the first row with no
+**    problem claims it, and a later row with the same number is a
+**    "duplicate" naming both lines and is not imported (a rejected row
+**    claims nothing, so it never makes a later good row a duplicate);
+**  - member number and name: no bidirectional controls (U+202A-U+202E,
+**    U+2066-U+2069) and no zero-width characters (U+200B-U+200F,
+**    U+2060, U+FEFF): "invisible", naming the line, column and the
+**    character's position in the cell;
 **  - name: 1 to 200 bytes, one line;
 **  - email: empty, or an address (svc_email_valid: local@domain.tld) of
 **    at most 254 bytes;
@@ -43,7 +48,10 @@
 **    ROLL_TAGS_CELL_MAX bytes;
 **  - every text passes text_check (valid UTF-8, no control characters
 **    but TAB; a line break inside a quoted name is refused) and is
-**    trimmed of spaces and tabs at both ends.
+**    trimmed at both ends of spaces: the whitespace of words.c but the
+**    line breaks U+000A-U+000D (which are refused), so a cell of
+**    U+00A0 or U+3000 alone is empty.  The header's trailing empty cells
+**    do not count towards its columns.
 **
 ** Caps: ROLL_FILE_MAX bytes, ROLL_ROWS_MAX data rows, ROLL_PROBLEMS_MAX
 ** problems: past any of them the whole file is refused (a file with that
@@ -99,7 +107,7 @@ typedef struct roll_problem {
   const char *column; /* roll_col_name of the cell, or NULL for the row */
   const char *code;   /* static: "duplicate", "required", "too_long",
                          "control", "bad_email", "bad_tag", "too_many_tags",
-                         "cells", "quote" */
+                         "cells", "quote", "invisible" */
   char member_no[ROLL_MEMBER_MAX + 1]; /* the row's, when it has one */
   char msg[ROLL_MSG_MAX];              /* a sentence for people */
 } roll_problem;

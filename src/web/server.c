@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdatomic.h>
+
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
@@ -52,8 +54,22 @@ struct conn {
   wbuf body;
   int started;  /* the first call has been handled */
   int refused;  /* a response was queued early */
+  int raw_slot; /* holds one of the RAW_BODY_SLOTS (conn_reset frees it) */
   char anon_new[TOKEN_LEN + 1]; /* minted anonymous cookie, if any */
 };
+
+/* At most this many BODY_RAW requests (up to RAW_BODY_MAX each, 16 MiB)
+** at once; more are answered 503 before their body is read. */
+#define RAW_BODY_SLOTS 2
+static atomic_int raw_busy;
+
+static int raw_slot_take(void) {
+  if (atomic_fetch_add(&raw_busy, 1) >= RAW_BODY_SLOTS) {
+    atomic_fetch_sub(&raw_busy, 1);
+    return 0;
+  }
+  return 1;
+}
 
 /* ------------------------------------------------------------ responses */
 
@@ -375,6 +391,7 @@ static int first_call(struct MHD_Connection *mc, struct conn *c,
   const char *q = strchr(c->uri, '?');
   size_t plen = q ? (size_t)(q - c->uri) : strlen(c->uri);
   const char *cl, *ct;
+  unsigned long long blen = 0; /* the body's Content-Length */
   int allowed = 0;
   const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
 
@@ -461,6 +478,7 @@ static int first_call(struct MHD_Connection *mc, struct conn *c,
       return 0;
     }
     wbuf_init(&c->body, cap);
+    blen = n;
   }
   if (c->rt->auth == AUTH_TOKEN && !bearer(mc, c)) {
     fail(c, 401, "unauthenticated", "Sign in",
@@ -485,6 +503,25 @@ static int first_call(struct MHD_Connection *mc, struct conn *c,
     fail(c, 403, "bad_csrf", "Form refused",
          "This form was sent from another site, so it was refused.");
     return 0;
+  }
+  if (c->rt->body == BODY_RAW) {
+    if (!raw_slot_take()) {
+      fail(c, 503, "busy", "Busy",
+           "Other uploads are being read; try again in a few seconds.");
+      resp_header(&c->p, "Retry-After", "5");
+      return 0;
+    }
+    c->raw_slot = 1;
+  }
+  /* the body's length is known (and within the cap): one allocation */
+  if (blen > 0) {
+    wbuf_reserve(&c->body, (size_t)blen);
+    if (c->body.err == WEB_ENOMEM) {
+      fail(c, 503, "busy", "Busy",
+           "The server is short of memory; try again in a few seconds.");
+      resp_header(&c->p, "Retry-After", "5");
+      return 0;
+    }
   }
   return 1;
 }
@@ -565,6 +602,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc,
 /* Frees what one request owned and readies the struct for the next
 ** request on the same connection.  Idempotent. */
 static void conn_reset(struct conn *c) {
+  if (c->raw_slot) atomic_fetch_sub(&raw_busy, 1);
+  c->raw_slot = 0;
   resp_reset(&c->p);
   wbuf_free(&c->p.body);
   wbuf_free(&c->body);

@@ -62,6 +62,10 @@ typedef struct wbuf {
 #define WBUF_PAGE_MAX ((size_t)8 << 20) /* one HTML page or JSON answer */
 
 void wbuf_init(wbuf *b, size_t max);
+/* Allocates room for exactly n bytes (and the NUL) at once, when the
+** length is known in advance; later adds within it do not reallocate.
+** Sets err (WEB_ETOOBIG past max, WEB_ENOMEM) on failure. */
+void wbuf_reserve(wbuf *b, size_t n);
 void wbuf_add(wbuf *b, const void *s, size_t n);
 void wbuf_puts(wbuf *b, const char *s);
 void wbuf_printf(wbuf *b, const char *fmt, ...)

@@ -353,29 +353,186 @@ static void test_duplicates(void **state) {
   (void)state;
   r = parse_ok("member_no,name,email\n"
                "M1,Ada,\n"         /* 2 */
-               "M2,Zoe,bad\n"      /* 3: rejected */
+               "M2,Zoe,bad\n"      /* 3: rejected: claims nothing */
                "M1,Ada Again,\n"   /* 4: duplicate of 2 */
-               "M2,Zoe,z@example.org\n" /* 5: duplicate of 3 */
+               "M2,Zoe,z@example.org\n" /* 5: the first good M2 */
                " M1 ,Third,\n"     /* 6: trimmed, duplicate of 2 */
                "m1,Other,\n");     /* 7: case counts */
   assert_int_equal(r.rows, 6);
-  assert_int_equal(r.n_rows, 2);
+  assert_int_equal(r.n_rows, 3);
   assert_string_equal(r.row[0].name, "Ada"); /* the first is kept */
-  assert_string_equal(r.row[1].member_no, "m1");
+  assert_string_equal(r.row[1].member_no, "M2");
+  assert_int_equal(r.row[1].line, 5);
+  assert_string_equal(r.row[1].email, "z@example.org");
+  assert_string_equal(r.row[2].member_no, "m1");
   assert_int_equal(r.rejected, 1);
-  assert_int_equal(r.duplicates, 3);
-  assert_int_equal(r.n_problems, 4);
+  assert_int_equal(r.duplicates, 2);
+  assert_int_equal(r.n_problems, 3);
+  assert_int_equal(r.problem[0].line, 3);
+  assert_string_equal(r.problem[0].code, "bad_email");
   assert_int_equal(r.problem[1].line, 4);
   assert_int_equal(r.problem[1].first_line, 2);
   assert_string_equal(r.problem[1].code, "duplicate");
   assert_string_equal(r.problem[1].member_no, "M1");
   assert_non_null(strstr(r.problem[1].msg, "line 2"));
-  assert_int_equal(r.problem[2].line, 5);
-  assert_int_equal(r.problem[2].first_line, 3);
-  assert_int_equal(r.problem[3].line, 6);
-  assert_int_equal(r.problem[3].first_line, 2);
+  assert_int_equal(r.problem[2].line, 6);
+  assert_int_equal(r.problem[2].first_line, 2);
   assert_int_equal(r.listed, 3);
   roll_free(&r);
+}
+
+/* Review finding: a first row rejected for another reason (no name) took
+** the member number, so the later correct row was a "duplicate" and the
+** member was not imported at all.  The first GOOD row wins. */
+static void test_duplicate_after_rejected(void **state) {
+  roll_result r;
+  (void)state;
+  r = parse_ok("member_no,name\n"
+               "M7,\n"          /* 2: no name: rejected */
+               "M7,\n"          /* 3: rejected again, not a duplicate */
+               "M7,Grace\n"     /* 4: imported */
+               "M7,Grace B\n"); /* 5: duplicate of 4 */
+  assert_int_equal(r.rows, 4);
+  assert_int_equal(r.n_rows, 1);
+  assert_string_equal(r.row[0].member_no, "M7");
+  assert_string_equal(r.row[0].name, "Grace");
+  assert_int_equal(r.row[0].line, 4);
+  assert_int_equal(r.rejected, 2);
+  assert_int_equal(r.duplicates, 1);
+  assert_int_equal(r.n_problems, 3);
+  assert_string_equal(r.problem[0].code, "required");
+  assert_string_equal(r.problem[1].code, "required");
+  assert_int_equal(r.problem[1].line, 3);
+  assert_string_equal(r.problem[2].code, "duplicate");
+  assert_int_equal(r.problem[2].line, 5);
+  assert_int_equal(r.problem[2].first_line, 4);
+  assert_non_null(strstr(r.problem[2].msg, "line 4"));
+  assert_int_equal(r.listed, 1);
+  assert_true(roll_listed(&r, "M7"));
+  roll_free(&r);
+}
+
+/* Review finding: names and member numbers of Unicode spaces only were
+** accepted, and so were bidi controls and zero-width characters. */
+static void test_unicode_spaces_invisible(void **state) {
+  roll_result r;
+  (void)state;
+  r = parse_ok("member_no,name\n"
+               "M1,\xc2\xa0\xe3\x80\x80\n"             /* 2: NBSP, ideographic */
+               "\xe2\x80\x83,Bo\n"                       /* 3: em space number */
+               "\xc2\xa0M3\xe2\x80\xaf,\xe2\x80\x89" "Cy Dee\xc2\xa0\n" /* 4: trimmed */
+               "M4,Ev\xe2\x80\xaeil\n"                   /* 5: U+202E */
+               "M5,\xe2\x81\xa6" "Fay\n"                    /* 6: U+2066 */
+               "M\xe2\x80\x8b" "6,Gus\n"                    /* 7: U+200B */
+               "M8,Hal\xef\xbb\xbf\n"                    /* 8: U+FEFF */
+               "M9,I\xe2\x81\xa0vy\n"                    /* 9: U+2060 */
+               "M10,Jo\xe2\x80\x8dy\n"                   /* 10: U+200D */
+               "\xc2\xa0,\xe3\x80\x80\n"                 /* 11: blank row */
+               "M12,Kit\n");
+  assert_int_equal(r.rows, 10);
+  assert_int_equal(r.n_rows, 2);
+  assert_string_equal(r.row[0].member_no, "M3");
+  assert_string_equal(r.row[0].name, "Cy Dee");
+  assert_string_equal(r.row[1].member_no, "M12");
+  assert_int_equal(r.n_problems, 8);
+  assert_int_equal(r.problem[0].line, 2);
+  assert_string_equal(r.problem[0].column, "name");
+  assert_string_equal(r.problem[0].code, "required");
+  assert_int_equal(r.problem[1].line, 3);
+  assert_string_equal(r.problem[1].column, "member_no");
+  assert_string_equal(r.problem[1].code, "required");
+  assert_int_equal(r.problem[2].line, 5);
+  assert_string_equal(r.problem[2].column, "name");
+  assert_string_equal(r.problem[2].code, "invisible");
+  assert_non_null(strstr(r.problem[2].msg, "Line 5, name, character 3"));
+  assert_non_null(strstr(r.problem[2].msg, "U+202E"));
+  assert_non_null(strstr(r.problem[2].msg, "text-direction"));
+  assert_string_equal(r.problem[3].code, "invisible");
+  assert_non_null(strstr(r.problem[3].msg, "character 1: U+2066"));
+  assert_int_equal(r.problem[4].line, 7);
+  assert_string_equal(r.problem[4].column, "member_no");
+  assert_string_equal(r.problem[4].code, "invisible");
+  assert_non_null(strstr(r.problem[4].msg, "Line 7, member_no, character 2"));
+  assert_non_null(strstr(r.problem[4].msg, "zero-width"));
+  assert_false(roll_listed(&r, "M\xe2\x80\x8b" "6"));
+  assert_non_null(strstr(r.problem[5].msg, "U+FEFF"));
+  assert_non_null(strstr(r.problem[6].msg, "U+2060"));
+  assert_int_equal(r.problem[7].line, 10);
+  assert_non_null(strstr(r.problem[7].msg, "U+200D"));
+  roll_free(&r);
+  /* a line break at the end of a quoted name is still refused */
+  r = parse_ok("member_no,name\nM1,\"Ada\n\"\n");
+  assert_int_equal(r.n_rows, 0);
+  assert_string_equal(r.problem[0].code, "control");
+  roll_free(&r);
+}
+
+/* Review finding: a header padded past the column limit with EMPTY cells
+** (as spreadsheets do) was refused; only named cells count. */
+static void test_header_padding(void **state) {
+  roll_result r;
+  char csv[600];
+  size_t n, i;
+  (void)state;
+  n = (size_t)snprintf(csv, sizeof csv, "member_no,name");
+  for (i = 0; i < 100; i++) csv[n++] = ',';
+  n += (size_t)snprintf(csv + n, sizeof csv - n, "\nM1,Ada");
+  for (i = 0; i < 100; i++) csv[n++] = ',';
+  csv[n++] = '\n';
+  csv[n] = 0;
+  r = parse_ok(csv);
+  assert_int_equal(r.n_rows, 1);
+  assert_string_equal(r.row[0].name, "Ada");
+  assert_int_equal(r.n_problems, 0);
+  roll_free(&r);
+  /* padding of spaces counts as empty too */
+  n = (size_t)snprintf(csv, sizeof csv, "member_no,name");
+  for (i = 0; i < 80; i++) n += (size_t)snprintf(csv + n, sizeof csv - n, ", ");
+  n += (size_t)snprintf(csv + n, sizeof csv - n, "\nM1,Ada\n");
+  r = parse_ok(csv);
+  assert_int_equal(r.n_rows, 1);
+  roll_free(&r);
+  /* a named cell past the limit is still refused, counted to it */
+  n = (size_t)snprintf(csv, sizeof csv, "member_no,name");
+  for (i = 0; i < 70; i++) csv[n++] = ',';
+  n += (size_t)snprintf(csv + n, sizeof csv - n, "email,,,\nM1,Ada\n");
+  r = parse_bad(csv, n, "unknown_column");
+  if (!strstr(r.error, "has 72 columns")) fail_msg("%s", r.error);
+  roll_free(&r);
+}
+
+/* Review finding: the upload buffer grew by doubling (a 16 MiB roll took
+** 32 MiB); wbuf_reserve allocates the known length once. */
+static void test_wbuf_reserve(void **state) {
+  wbuf b;
+  char chunk[1000];
+  const char *p0;
+  int i;
+  (void)state;
+  memset(chunk, 'x', sizeof chunk);
+  wbuf_init(&b, (size_t)16 << 20);
+  wbuf_reserve(&b, (size_t)16 << 20);
+  assert_int_equal(b.err, 0);
+  assert_int_equal(b.cap, ((size_t)16 << 20) + 1);
+  assert_string_equal(wbuf_str(&b), "");
+  p0 = b.p;
+  for (i = 0; i < 16 * 1024; i++) wbuf_add(&b, chunk, sizeof chunk);
+  assert_int_equal(b.err, 0);
+  assert_ptr_equal(b.p, p0); /* never moved */
+  assert_int_equal(b.cap, ((size_t)16 << 20) + 1);
+  wbuf_free(&b);
+  wbuf_init(&b, 100);
+  wbuf_reserve(&b, 101);
+  assert_int_equal(b.err, WEB_ETOOBIG);
+  assert_null(b.p);
+  wbuf_init(&b, 100);
+  wbuf_reserve(&b, 100);
+  wbuf_add(&b, chunk, 100);
+  assert_int_equal(b.err, 0);
+  assert_int_equal(b.cap, 101);
+  wbuf_add(&b, "y", 1); /* past max */
+  assert_int_equal(b.err, WEB_ETOOBIG);
+  wbuf_free(&b);
 }
 
 static void test_tags(void **state) {
@@ -491,7 +648,11 @@ int main(void) {
       cmocka_unit_test(test_basic),      cmocka_unit_test(test_quoting),
       cmocka_unit_test(test_line_ends),  cmocka_unit_test(test_encoding),
       cmocka_unit_test(test_header),     cmocka_unit_test(test_rows),
-      cmocka_unit_test(test_duplicates), cmocka_unit_test(test_tags),
+      cmocka_unit_test(test_duplicates),
+      cmocka_unit_test(test_duplicate_after_rejected),
+      cmocka_unit_test(test_unicode_spaces_invisible),
+      cmocka_unit_test(test_header_padding),
+      cmocka_unit_test(test_wbuf_reserve), cmocka_unit_test(test_tags),
       cmocka_unit_test(test_caps),
   };
   return cmocka_run_group_tests_name("web_roll", tests, NULL, NULL);

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -642,6 +643,63 @@ static void test_big(void **state) {
   free(csv);
 }
 
+/* Review finding: every roll upload could hold a 16 MiB body (grown by
+** doubling to 32 MiB).  At most 2 are read at once: a third is answered
+** 503 "busy" with Retry-After: 5 before its body is read; a slot is free
+** again when its request ends.  The held bodies are read whole into their
+** one reserved buffer. */
+static void test_busy(void **state) {
+  static const char body[] = "member_no,name,phone\nX1,A,1\n"; /* 422 */
+  size_t blen = sizeof body - 1;
+  char head[1024];
+  int fd[2], k, got503 = 0, freed = 0;
+  hc_resp *r;
+  (void)state;
+  snprintf(head, sizeof head,
+           "POST " ROLL " HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
+           "Content-Type: text/csv\r\nAuthorization: Bearer %s\r\n"
+           "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+           hc_new_addr(), token, blen);
+  for (k = 0; k < 2; k++) { /* two uploads that stop before their body */
+    fd[k] = hc_connect(srv);
+    assert_true(fd[k] >= 0);
+    assert_int_equal(hc_send(fd[k], head, strlen(head)), 0);
+  }
+  /* the server reads their headers when it gets to them */
+  for (k = 0; k < 50 && !got503; k++) {
+    r = post_csv(ROLL, token, NULL, body, blen);
+    if (r->status == 503) {
+      got503 = 1;
+      assert_string_equal(hc_header(r, "Retry-After"), "5");
+      has(r, "\"busy\"");
+    } else {
+      assert_int_equal(r->status, 422);
+      nanosleep(&(struct timespec){0, 20000000}, NULL);
+    }
+    hc_resp_free(r);
+  }
+  assert_true(got503);
+  /* the held uploads finish normally */
+  for (k = 0; k < 2; k++) {
+    assert_int_equal(hc_send(fd[k], body, blen), 0);
+    r = hc_recv(srv, fd[k], 0);
+    json_decref(tu_api_error(r, 422, "invalid"));
+    has(r, "unknown column \\\"phone\\\"");
+    hc_resp_free(r);
+    close(fd[k]);
+  }
+  /* and their slots are free again */
+  for (k = 0; k < 50 && !freed; k++) {
+    r = post_csv(ROLL, token, NULL, body, blen);
+    if (r->status == 422)
+      freed = 1;
+    else
+      nanosleep(&(struct timespec){0, 20000000}, NULL);
+    hc_resp_free(r);
+  }
+  assert_true(freed);
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int group_setup(void **state) {
@@ -663,7 +721,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_bootstrap),   cmocka_unit_test(test_api_import),
       cmocka_unit_test(test_reimport),    cmocka_unit_test(test_refused),
       cmocka_unit_test(test_html_import), cmocka_unit_test(test_other_org),
-      cmocka_unit_test(test_big),
+      cmocka_unit_test(test_busy),        cmocka_unit_test(test_big),
   };
   (void)argc;
   argv0 = argv[0];

@@ -1037,24 +1037,13 @@ static void delete_token(req *r, resp *p) {
 
 /* ---------------------------------------------------------------- audit */
 
-/* A query parameter as a non-negative integer; dflt when absent, -1 when
-** malformed. */
-static int64_t query_int(const req *r, const char *name, int64_t dflt) {
-  const char *s = form_get(&r->query, name);
-  char *end;
-  long long v;
-  if (!s) return dflt;
-  if (!*s || *s < '0' || *s > '9' || strlen(s) > 15) return -1;
-  v = strtoll(s, &end, 10);
-  return *end ? -1 : (int64_t)v;
-}
-
 static void get_audit(req *r, resp *p) {
   sqlite3 *db = db_get();
   svc_election e;
   svc_audit_entry *a = NULL;
   size_t n = 0, i;
-  int64_t after = query_int(r, "after", 0), limit = query_int(r, "limit", 100);
+  int64_t after = req_query_int(r, "after", 0);
+  int64_t limit = req_query_int(r, "limit", 100);
   int64_t head_seq = 0, eid = 0;
   char head[65];
   const char *slug = form_get(&r->query, "election");

@@ -105,6 +105,9 @@ const char *web_cookie_anon(void);    /* "hs_anon": CSRF anchor, everyone */
 
 /* The value of request header name (case-insensitive), or NULL. */
 const char *req_header(const req *r, const char *name);
+/* A query parameter as a non-negative whole number (at most 15 digits):
+** dflt when absent, -1 when malformed. */
+int64_t req_query_int(const req *r, const char *name, int64_t dflt);
 /* Adds a response header (copied).  Past RESP_MAX_HEADERS it is dropped
 ** and the body's err is set, so the response becomes a 500. */
 void resp_header(resp *p, const char *name, const char *value);

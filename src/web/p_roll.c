@@ -661,17 +661,6 @@ static void api_import(req *r, resp *p) {
   svc_roll_org_free(&o);
 }
 
-/* A query parameter as a whole number: dflt when absent, -1 malformed. */
-static int64_t query_int(const req *r, const char *name, int64_t dflt) {
-  const char *s = form_get(&r->query, name);
-  char *end;
-  long long v;
-  if (!s) return dflt;
-  if (!*s || *s < '0' || *s > '9' || strlen(s) > 15) return -1;
-  v = strtoll(s, &end, 10);
-  return *end ? -1 : (int64_t)v;
-}
-
 static void api_voters(req *r, resp *p) {
   sqlite3 *db = db_get();
   svc_roll_org o;
@@ -679,7 +668,7 @@ static void api_voters(req *r, resp *p) {
   svc_roll_summary sum;
   svc_voter *v = NULL;
   size_t n = 0, i;
-  int64_t total = 0, limit = query_int(r, "limit", 100);
+  int64_t total = 0, limit = req_query_int(r, "limit", 100);
   verr e;
   web_status s;
   jw w;

@@ -6,10 +6,21 @@
 */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "http.h"
+
+int64_t req_query_int(const req *r, const char *name, int64_t dflt) {
+  const char *s = form_get(&r->query, name);
+  char *end;
+  long long v;
+  if (!s) return dflt;
+  if (!*s || *s < '0' || *s > '9' || strlen(s) > 15) return -1;
+  v = strtoll(s, &end, 10);
+  return *end ? -1 : (int64_t)v;
+}
 
 void page_href(wbuf *b, const char *fmt, ...) {
   va_list ap;

@@ -44,7 +44,10 @@ static const char *const tables[] = {
     "nomination_categories", "supporters", "decisions", "withdrawals",
     "audit", "outbox",
     /* migration 2: the voter roll */
-    "voters", "voter_tags", "roll_imports"};
+    "voters", "voter_tags", "roll_imports",
+    /* migration 3: the ballot */
+    "ballot_candidates", "electors", "elector_sources", "credentials",
+    "ballots", "receipts", "election_keys", "results", "result_packs"};
 
 static void test_migrations(void **state) {
   sqlite3 *db = db_get();

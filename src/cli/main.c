@@ -9,7 +9,7 @@
 **                                    ballots JSON and CDF (convert.c)
 **   hustings rules                   list the rule sets
 **   hustings serve [OPTIONS]         the election service (src/web/)
-**   hustings demo --db FILE          a demo database with invented names
+**   hustings demo --db FILE [--voting]  a demo database (invented names)
 **   hustings audit-verify --db FILE  check the audit log's hash chain
 **   hustings admin-link --db FILE    a new first-administrator link
 **   hustings --help | --version
@@ -47,7 +47,7 @@ static const char usage_text[] =
     "       hustings convert [--from F] [--to F] [--seats N] IN OUT\n"
     "       hustings rules\n"
     "       hustings serve [--db FILE] [--listen ADDR:PORT] [--base-url URL]\n"
-    "       hustings demo --db FILE\n"
+    "       hustings demo --db FILE [--voting]\n"
     "       hustings audit-verify --db FILE\n"
     "       hustings admin-link --db FILE [--base-url URL]\n"
     "       hustings --help | --version\n"

@@ -8,6 +8,13 @@
 ** withdrawn.  It prints one candidate's private link and one branch's
 ** support link, so both can be tried.
 **
+** With --voting the same election has moved on: nominations closed and
+** decided, a pooled roll of two organisations (Northfield and Eastfield
+** Left, 20 people in both, one household sharing an address), and voting
+** open since a minute ago for a week.  It prints two voting links, one
+** for a BAME member (who sees both contests) and one for a member who
+** sees the general seats only.  Credential emails wait in the outbox.
+**
 ** Every name, statement and address here is made up.  Times are relative
 ** to now, so the nomination form is live whenever the demo is built.  It
 ** creates no administrator: `hustings serve` prints the setup link.
@@ -20,7 +27,9 @@
 
 #include <sodium.h>
 
+#include "http.h"
 #include "service.h"
+#include "svc_vote.h"
 #include "web.h"
 
 #define DAY 86400
@@ -118,6 +127,8 @@ static const struct {
 
 struct demo {
   int64_t now;
+  int voting;
+  char vote[2][CRED_TEXT]; /* --voting: two voters' codes */
   char cand[TOKEN_LEN + 1];   /* the first candidate's private link */
   char branch[TOKEN_LEN + 1]; /* the first branch's support link */
 };
@@ -282,12 +293,113 @@ static web_status build(sqlite3 *db, void *vctx) {
   return s;
 }
 
+#define DEMO_NORTHFIELD 180 /* members of Northfield */
+#define DEMO_EASTFIELD 60   /* of Eastfield Left; the first 20 are in both */
+
+static const char *const given[] = {"Alex", "Sam", "Jo", "Kit", "Robin",
+                                    "Ash", "Morgan", "Rene", "Lou", "Pat"};
+static const char *const family[] = {"Abbott", "Blythe", "Carrow", "Dunmore",
+                                     "Ellery", "Fane", "Garside", "Hulme",
+                                     "Ives", "Jessop", "Kettle", "Lister"};
+
+/* One roll member: email and name from i (the same i in both orgs is the
+** same person); tags every so often. */
+static void demo_voter(sqlite3 *db, web_status *s, int64_t org, int i,
+                       const char *prefix, int64_t now) {
+  char name[64], email[64], no[16];
+  int64_t v;
+  snprintf(name, sizeof name, "%s %s", given[i % 10], family[(i / 10) % 12]);
+  /* the household: members 7 and 8 of Northfield share one address */
+  snprintf(email, sizeof email, "member%d@example.org", i == 8 ? 7 : i);
+  snprintf(no, sizeof no, "%s%04d", prefix, 100 + i);
+  v = ins(db, s, "INSERT INTO voters (org_id, member_no, name, email, "
+                 "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+          "ittti", org, no, name, email, now);
+  if (i % 2 == 0)
+    ins(db, s, "INSERT INTO voter_tags VALUES (?1, 'woman')", "i", v);
+  if (i % 5 == 1)
+    ins(db, s, "INSERT INTO voter_tags VALUES (?1, 'bame')", "i", v);
+}
+
+/* --voting: decide the nominations, add the rolls, open voting. */
+static web_status build_voting(sqlite3 *db, void *vctx) {
+  struct demo *d = vctx;
+  const char *zone = "Europe/London";
+  static const char *const events[] = {"nominations_open",
+                                       "nominations_close", "voting_open",
+                                       "voting_close"};
+  int64_t at[4] = {d->now - 14 * DAY, d->now - 3 * DAY, d->now - 60,
+                   d->now + 7 * DAY};
+  int64_t el = 0, org = 0, org2;
+  svc_election e;
+  svcv_mailctx m;
+  web_status s = WEB_OK;
+  sqlite3_stmt *st = db_stmt(db, "SELECT id, org_id FROM elections WHERE "
+                                 "slug = 'steering-2027'");
+  int k, i;
+  if (!st) return WEB_EDB;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    el = sqlite3_column_int64(st, 0);
+    org = sqlite3_column_int64(st, 1);
+  }
+  sqlite3_reset(st);
+  if (!el) return WEB_ENOTFOUND;
+  ins(db, &s, "DELETE FROM timetable WHERE election_id = ?1", "i", el);
+  for (k = 0; k < 4; k++) {
+    char local[17];
+    int off;
+    local_time(zone, at[k], local, &off);
+    ins(db, &s, "INSERT INTO timetable (election_id, event, at, local, "
+                "utc_offset) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "ititi", el, events[k], at[k], local, (int64_t)off);
+  }
+  ins(db, &s, "UPDATE nominations SET status = 'accepted' WHERE status = "
+              "'submitted'", "");
+  ins(db, &s, "UPDATE elections SET phase = 'review', published_at = ?2 "
+              "WHERE id = ?1", "ii", el, at[1]);
+  org2 = ins(db, &s, "INSERT INTO orgs (slug, name, tz) VALUES (?1, ?2, ?3)",
+             "ttt", "eastfield", "Eastfield Left", zone);
+  ins(db, &s, "INSERT INTO election_orgs (election_id, org_id) VALUES "
+              "(?1, ?2)", "ii", el, org2);
+  for (i = 0; i < DEMO_NORTHFIELD; i++)
+    demo_voter(db, &s, org, i, "N", d->now);
+  for (i = 0; i < DEMO_EASTFIELD; i++)
+    demo_voter(db, &s, org2, i < 20 ? i : 1000 + i, "E", d->now);
+  if (s) return s;
+  if ((s = svc_phase_move(db, el, PHASE_VOTING, "system", 0, d->now, NULL)))
+    return s;
+  /* two codes to print: a BAME member (1) and one who is not (2) */
+  if ((s = svc_election_get_id(db, el, &e))) return s;
+  s = svcv_mailctx_load(db, &e, &m);
+  for (k = 0; k < 2 && !s; k++) {
+    int64_t elector = 0;
+    st = db_stmt(db, "SELECT e.id FROM electors e JOIN voters v ON v.id = "
+                     "e.voter_id WHERE e.election_id = ?1 AND v.member_no "
+                     "= ?2");
+    if (!st) {
+      s = WEB_EDB;
+      break;
+    }
+    sqlite3_bind_int64(st, 1, el);
+    sqlite3_bind_text(st, 2, k ? "N0102" : "N0101", -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) elector = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (!elector) s = WEB_ENOTFOUND;
+    else s = svcv_issue(db, &m, elector, "reissue", NULL, d->now, d->vote[k]);
+  }
+  svcv_mailctx_free(&m);
+  svc_election_free(&e);
+  return s;
+}
+
 int web_demo_main(int argc, char **argv) {
   static const struct option longopts[] = {
       {"db", required_argument, NULL, 'd'},
+      {"voting", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   const char *path = NULL;
+  int voting = 0;
   struct demo d;
   char err[512];
   web_status s;
@@ -295,13 +407,15 @@ int web_demo_main(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     if (c == 'd') path = optarg;
+    else if (c == 'v') voting = 1;
     else {
-      fputs("usage: hustings demo --db FILE\n", c == 'h' ? stdout : stderr);
+      fputs("usage: hustings demo --db FILE [--voting]\n",
+            c == 'h' ? stdout : stderr);
       return c == 'h' ? 0 : 3;
     }
   }
   if (!path || optind != argc) {
-    fputs("usage: hustings demo --db FILE\n", stderr);
+    fputs("usage: hustings demo --db FILE [--voting]\n", stderr);
     return 3;
   }
   if (sodium_init() < 0) return 1;
@@ -327,8 +441,14 @@ int web_demo_main(int argc, char **argv) {
     return 2;
   }
   memset(&d, 0, sizeof d);
+  /* the links in queued credential emails: make run's address */
+  if (!web_cfg.base_url[0])
+    snprintf(web_cfg.base_url, sizeof web_cfg.base_url, "%s",
+             "http://127.0.0.1:8080");
   d.now = web_now();
+  d.voting = voting;
   s = db_write(build, &d);
+  if (!s && voting) s = db_write(build_voting, &d);
   db_close_thread();
   if (s) {
     fprintf(stderr, "hustings demo: %s: %s\n", path, web_strerror(s));
@@ -338,5 +458,10 @@ int web_demo_main(int argc, char **argv) {
          "hustings: Ada Brennan's private nomination link: /n/%s\n"
          "hustings: Eastfield branch's support link: /s/%s\n",
          path, d.cand, d.branch);
+  if (voting)
+    printf("hustings: voting is open; a BAME member's voting link: /v/%s\n"
+           "hustings: another member's voting link: /v/%s\n",
+           d.vote[0], d.vote[1]);
+  sodium_memzero(&d, sizeof d);
   return 0;
 }

@@ -40,6 +40,7 @@ static const struct {
     {10, 10},       /* RATE_FORM */
     {5, 5},         /* RATE_LOGIN */
     {20 * 60, 50},  /* RATE_API */
+    {20 * 60, 200}, /* RATE_VOTE: 20/s, burst 200 */
 };
 
 void ratelimit_init(void) {

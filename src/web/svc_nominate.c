@@ -737,8 +737,9 @@ int svc_nomination_editable(const svc_election *e, const svc_nomination *n,
 
 int svc_nomination_withdrawable(const svc_election *e,
                                 const svc_nomination *n) {
-  return (n->status == NOM_SUBMITTED || n->status == NOM_ACCEPTED) &&
-         (e->phase == PHASE_NOMINATIONS || e->phase == PHASE_REVIEW);
+  return ((n->status == NOM_SUBMITTED || n->status == NOM_ACCEPTED) &&
+          (e->phase == PHASE_NOMINATIONS || e->phase == PHASE_REVIEW)) ||
+         (n->status == NOM_ACCEPTED && e->phase == PHASE_VOTING);
 }
 
 struct edit_ctx {
@@ -876,8 +877,10 @@ static web_status withdraw_fn(sqlite3 *db, void *ctx) {
   if (rc != SQLITE_ROW) return db_status(rc);
   if (strcmp(status, "submitted") != 0 && strcmp(status, "accepted") != 0)
     return WEB_ECONFLICT;
-  /* part 2: a withdrawal during voting goes through the count */
-  if (strcmp(phase, "nominations") != 0 && strcmp(phase, "review") != 0)
+  /* during voting only a candidate on the paper can withdraw (or be
+  ** suspended): the ballot marks them and the count passes over them */
+  if (strcmp(phase, "nominations") != 0 && strcmp(phase, "review") != 0 &&
+      (strcmp(phase, "voting") != 0 || strcmp(status, "accepted") != 0))
     return WEB_ECONFLICT;
   st = db_stmt(db, "INSERT INTO withdrawals (nomination_id, by, admin_id, "
                    "reason, phase, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");

@@ -269,6 +269,8 @@ static void answer_election(resp *p, int status, int64_t id) {
   jw_kint(&w, "word_limit", e.word_limit);
   jw_kstr(&w, "declaration_md", e.declaration_md);
   jw_kstr(&w, "intro_md", e.intro_md);
+  jw_kstr(&w, "candidate_order", e.candidate_order);
+  jw_kbool(&w, "publish_ballots", e.publish_ballots);
   jw_time_or_null(&w, "published_at", e.published_at);
   jw_time_or_null(&w, "created_at", e.created_at);
   jw_key(&w, "timetable");
@@ -330,6 +332,7 @@ static const jfield election_fields[] = {
     {"slug", JT_STR},           {"title", JT_STR},
     {"tz", JT_STR},             {"word_limit", JT_INT},
     {"declaration_md", JT_STR}, {"intro_md", JT_STR},
+    {"candidate_order", JT_STR}, {"publish_ballots", JT_BOOL},
     {NULL, JT_STR}};
 
 static void election_input(const json_t *o, svc_election_input *in) {
@@ -342,6 +345,9 @@ static void election_input(const json_t *o, svc_election_input *in) {
   if (has(o, "word_limit") && in->word_limit == 0) in->word_limit = -1;
   in->declaration_md = jstr(o, "declaration_md");
   in->intro_md = jstr(o, "intro_md");
+  in->candidate_order = jstr(o, "candidate_order");
+  in->publish_ballots_set = has(o, "publish_ballots");
+  in->publish_ballots = json_is_true(json_object_get(o, "publish_ballots"));
 }
 
 static void get_elections(req *r, resp *p) {

@@ -46,7 +46,10 @@ typedef enum {
   RATE_READ = 0, /* 20/s, burst 100 */
   RATE_FORM,     /* public form posts: 10/min, burst 10 */
   RATE_LOGIN,    /* 5/min */
-  RATE_API       /* 20/s, burst 50 */
+  RATE_API,      /* 20/s, burst 50 */
+  RATE_VOTE      /* the voter's pages /v/...: 20/s, burst 200 (a meeting
+                    voting behind one NAT; guessing a 128-bit code is
+                    hopeless at any rate, so this guards CPU only) */
 } web_rate;
 
 #define REQ_MAX_PARAMS 4
@@ -89,7 +92,13 @@ typedef struct resp {
   char *hdr_name[RESP_MAX_HEADERS];
   char *hdr_value[RESP_MAX_HEADERS];
   int no_store; /* Cache-Control: no-store (private pages) */
+  const char *csp; /* a static Content-Security-Policy for this answer
+                      (the results' count sheet, whose style is inline);
+                      NULL: the default policy */
+  /* A handler may raise body.max above WBUF_PAGE_MAX for one answer (the
+  ** credentials CSV export: RESP_EXPORT_MAX). */
 } resp;
+#define RESP_EXPORT_MAX ((size_t)64 << 20)
 
 /* The installation's settings, fixed before the server starts. */
 typedef struct web_config {
@@ -142,6 +151,11 @@ extern const route routes_review[];   /* p_review.c: nominations queue,
 extern const route routes_api[];      /* api.c: election set-up API */
 extern const route routes_roll[];     /* p_roll.c: the voter roll (HTML +
                                          API) */
+extern const route routes_voting[];   /* p_voting.c: electorate, turnout,
+                                         codes, reminders (HTML + API) */
+extern const route routes_results[];  /* p_results.c: results, files,
+                                         receipts, key (public + admin) */
+extern const route routes_vote[];     /* p_vote.c: the voter's pages /v */
 
 /* Finds the route for method ("HEAD" is matched as "GET") and decoded
 ** path; fills param with the captures (copies in scratch).  When the path

@@ -298,8 +298,12 @@ static void phase_section(req *r, resp *p, const svc_election *e,
     wbuf_puts(b, moves[i].button);
     wbuf_puts(b, "</button></form>\n");
   }
-  if (e->phase == PHASE_REVIEW)
-    wbuf_puts(b, "<p>Voting will come in a later version of hustings.</p>\n");
+  if (e->phase == PHASE_REVIEW) {
+    wbuf_puts(b, "<p>Voting is opened from the <a href=\"");
+    page_href(b, "/admin/e/%s/electorate", e->slug);
+    wbuf_puts(b, "\">electorate</a> page, after checking who may vote."
+                 "</p>\n");
+  }
   if (e->phase != PHASE_CLOSED) {
     wbuf_puts(b, "<details><summary>Close the election for good</summary>"
                  "<form method=\"post\" action=\"");
@@ -395,9 +399,10 @@ static void timetable_section(req *r, resp *p, const svc_election *e,
     snprintf(label, sizeof label, "%s (%s time)", svc_event_label((svc_event)k),
              e->tz);
     if (k >= EV_VOTING_OPEN)
-      snprintf(hint, sizeof hint,
-               "Used by a later version of hustings, "
-               "when voting is added.");
+      snprintf(hint, sizeof hint, "%s",
+               k == EV_VOTING_OPEN
+                   ? "Voting opens: the roll is frozen and links are sent."
+                   : "Voting closes and the count runs at once.");
     else
       snprintf(hint, sizeof hint,
                "Day and time, such as 17 March at "
@@ -413,6 +418,80 @@ static void timetable_section(req *r, resp *p, const svc_election *e,
   }
   wbuf_puts(b, "<button type=\"submit\" class=\"button\">Save the "
                "timetable</button></form></section>\n");
+}
+
+/* A group of radio buttons for field name (the first button's id is
+** "f-" + name, where the error summary links). */
+static void radios(resp *p, const verr *v, const char *name,
+                   const char *legend, const char *hint,
+                   const char *const *values, const char *const *labels,
+                   size_t n, const char *cur) {
+  wbuf *b = &p->body;
+  const char *err = verr_msg(ADM_V(v), name);
+  size_t i;
+  wbuf_printf(b, "<div class=\"field%s\"><fieldset aria-describedby=\"f-%s-"
+                 "hint%s%s%s\"><legend>",
+              err ? " has-error" : "", name, err ? " f-" : "",
+              err ? name : "", err ? "-error" : "");
+  esc_text(b, legend);
+  wbuf_printf(b, "</legend><p class=\"hint\" id=\"f-%s-hint\">", name);
+  esc_text(b, hint);
+  wbuf_puts(b, "</p>");
+  if (err) {
+    wbuf_printf(b, "<p class=\"error-msg\" id=\"f-%s-error\"><span "
+                   "class=\"visually-hidden\">Error: </span>",
+                name);
+    esc_text(b, err);
+    wbuf_puts(b, "</p>");
+  }
+  wbuf_puts(b, "<div class=\"choices\">");
+  for (i = 0; i < n; i++) {
+    wbuf_puts(b, "<label><input type=\"radio\"");
+    if (i == 0) wbuf_printf(b, " id=\"f-%s\"", name);
+    wbuf_printf(b, " name=\"%s\" value=\"%s\"%s%s> ", name, values[i],
+                cur && strcmp(cur, values[i]) == 0 ? " checked" : "",
+                err ? " aria-invalid=\"true\"" : "");
+    esc_text(b, labels[i]);
+    wbuf_puts(b, "</label>");
+  }
+  wbuf_puts(b, "</div></fieldset></div>\n");
+}
+
+/* The ballot settings (candidate_order, publish_ballots): fields until
+** voting opens, then text. */
+static void ballot_settings(req *r, resp *p, const svc_election *e,
+                            sent_form sent, const verr *fv) {
+  static const char *const ord_v[] = {"random", "published"};
+  static const char *const ord_l[] = {
+      "A different random order for each voter, so that no candidate "
+      "gains from being listed first",
+      "The published order (by name), the same for everyone"};
+  static const char *const pub_v[] = {"1", "0"};
+  static const char *const pub_l[] = {
+      "Yes: publish the anonymised ballots (a BLT file) with the results, "
+      "so that anyone can recount",
+      "No: publish the count sheet only (the ballots' hash is still "
+      "published)"};
+  wbuf *b = &p->body;
+  if (e->phase <= PHASE_REVIEW) {
+    radios(p, fv, "candidate_order", "Order of the candidates on the ballot",
+           "This can change until voting opens.", ord_v, ord_l, 2,
+           shown(r, sent, F_SETTINGS, "candidate_order", e->candidate_order));
+    radios(p, fv, "publish_ballots", "Publish the ballots",
+           "This can change until voting opens.", pub_v, pub_l, 2,
+           shown(r, sent, F_SETTINGS, "publish_ballots",
+                 e->publish_ballots ? "1" : "0"));
+  } else {
+    locked(b, "Order of the candidates on the ballot",
+           strcmp(e->candidate_order, "published") == 0
+               ? "The published order (by name)"
+               : "A random order for each voter",
+           "Voting has opened.");
+    locked(b, "Publish the ballots",
+           e->publish_ballots ? "Yes, with the results"
+                              : "No, the count sheet only",
+           "Voting has opened.");
+  }
 }
 
 static void settings_section(req *r, resp *p, const svc_election *e,
@@ -462,6 +541,7 @@ static void settings_section(req *r, resp *p, const svc_election *e,
                  "Shown at the top of the election's public page. "
                  "Markdown.",
                  6);
+  ballot_settings(r, p, e, sent, fv);
   wbuf_puts(b, "<button type=\"submit\" class=\"button\">Save the "
                "settings</button></form></section>\n");
 }
@@ -477,7 +557,17 @@ static void election_page(req *r, resp *p, svc_election *e, int status,
     adm_errors(p, v, NULL);
   wbuf_puts(b, "<p><a href=\"");
   page_href(b, "/admin/e/%s/nominations", e->slug);
-  wbuf_puts(b, "\">Review the nominations</a></p>\n");
+  wbuf_puts(b, "\">Review the nominations</a> \xc2\xb7 <a href=\"");
+  page_href(b, "/admin/e/%s/electorate", e->slug);
+  wbuf_puts(b, "\">Electorate</a>");
+  if (e->phase >= PHASE_VOTING) {
+    wbuf_puts(b, " \xc2\xb7 <a href=\"");
+    page_href(b, "/admin/e/%s/voting", e->slug);
+    wbuf_puts(b, "\">Voting</a> \xc2\xb7 <a href=\"");
+    page_href(b, "/admin/e/%s/results", e->slug);
+    wbuf_puts(b, "\">Results</a>");
+  }
+  wbuf_puts(b, "</p>\n");
   phase_section(r, p, e, sent == F_PHASE ? v : NULL);
   publish_section(r, p, e);
   timetable_section(r, p, e, sent, v);
@@ -526,6 +616,9 @@ static int field_drawn(const req *r, const svc_election *e, sent_form sent,
     if (strcmp(field, "word_limit") == 0 ||
         strcmp(field, "declaration_md") == 0)
       return e->phase <= PHASE_NOMINATIONS;
+    if (strcmp(field, "candidate_order") == 0 ||
+        strcmp(field, "publish_ballots") == 0)
+      return e->phase <= PHASE_REVIEW;
     return strcmp(field, "title") == 0 || strcmp(field, "intro_md") == 0;
   }
   return 0;
@@ -591,6 +684,16 @@ void adm_election_post(req *r, resp *p) {
         adm_text(r, &v, "declaration_md", "Declaration", SVC_MD_MAX, 1, 0);
   if (form_get(&r->body, "intro_md"))
     in.intro_md = adm_text(r, &v, "intro_md", "Introduction", SVC_MD_MAX, 1, 0);
+  if (form_get(&r->body, "candidate_order"))
+    in.candidate_order = adm_text(r, &v, "candidate_order",
+                                  "Order of the candidates", 16, 0, 1);
+  if (form_get(&r->body, "publish_ballots")) {
+    const char *pb = form_get(&r->body, "publish_ballots");
+    in.publish_ballots_set = 1;
+    in.publish_ballots = strcmp(pb, "1") == 0 ? 1 : 0;
+    if (strcmp(pb, "1") != 0 && strcmp(pb, "0") != 0)
+      verr_add(&v, "publish_ballots", "invalid", "Choose yes or no.");
+  }
   if (!v.n)
     s = svc_election_update(e.id, &in, r->actor, r->admin_id, r->now, &v);
   finish(r, p, &e, s, F_SETTINGS, &v);

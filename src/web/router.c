@@ -10,7 +10,8 @@
 
 static const route *const tables[] = {
     routes_public, routes_nominate, routes_publish, routes_auth,
-    routes_admin,  routes_review,   routes_api,     routes_roll};
+    routes_admin,  routes_review,   routes_api,     routes_roll,
+    routes_voting, routes_results, routes_vote};
 
 /* Matches path against pattern; captures are copied into scratch. */
 static int match(const char *pat, const char *path, const char **param,

@@ -66,6 +66,8 @@ typedef struct svc_election {
   int64_t at[EV_COUNT]; /* UTC seconds; 0 = not set */
   char *local[EV_COUNT]; /* wall time as entered, "2027-03-17T17:00" */
   int64_t created_at;
+  char candidate_order[12]; /* "random" (per voter) or "published" */
+  int publish_ballots;      /* 1: the anonymised BLT is published */
 } svc_election;
 
 typedef struct svc_contest {
@@ -102,10 +104,15 @@ int svc_may_admin(sqlite3 *db, int64_t admin_id, int64_t election_id);
 /* -------------------------------------------------------- phase actions */
 
 /* Moves an election forward to phase to (inside the caller's
-** transaction): WEB_ECONFLICT if that is not forward.  Writes
-** phase_changes and the audit row "election.phase". */
+** transaction): WEB_ECONFLICT if that is not forward, or not the one
+** allowed move around voting (review -> voting -> counted; the error on
+** field "to" of v when v is not NULL).  Opening voting freezes the
+** electorate and issues credentials (svc_vote.h svc_voting_open_in),
+** which may refuse; closing queues the count.  Writes phase_changes and
+** the audit row "election.phase". */
 web_status svc_phase_move(sqlite3 *db, int64_t election_id, svc_phase to,
-                          const char *actor, int64_t admin_id, int64_t now);
+                          const char *actor, int64_t admin_id, int64_t now,
+                          verr *v);
 /* Applies every due timetable move (actor "timetable"); returns the next
 ** deadline after now, or 0 when there is none.  Called by the clock
 ** thread in serve.c. */

@@ -8,6 +8,7 @@
 
 #include "svc.h"
 #include "svc_setup.h" /* SVC_MAX_CONTESTS */
+#include "svc_vote.h"  /* the voting open and close hooks */
 
 static const char *const phase_names[PHASE_COUNT] = {
     "setup", "nominations", "review", "voting", "counted", "closed"};
@@ -54,13 +55,13 @@ void svc_election_free(svc_election *e) {
 static const char election_sql_slug[] =
     "SELECT e.id, e.org_id, e.slug, e.title, o.name, e.tz, e.phase, "
     "e.word_limit, e.declaration_md, e.intro_md, e.published_at, "
-    "e.created_at FROM elections e JOIN orgs o ON o.id = e.org_id "
-    "WHERE e.slug = ?1";
+    "e.created_at, e.candidate_order, e.publish_ballots FROM elections e "
+    "JOIN orgs o ON o.id = e.org_id WHERE e.slug = ?1";
 static const char election_sql_id[] =
     "SELECT e.id, e.org_id, e.slug, e.title, o.name, e.tz, e.phase, "
     "e.word_limit, e.declaration_md, e.intro_md, e.published_at, "
-    "e.created_at FROM elections e JOIN orgs o ON o.id = e.org_id "
-    "WHERE e.id = ?1";
+    "e.created_at, e.candidate_order, e.publish_ballots FROM elections e "
+    "JOIN orgs o ON o.id = e.org_id WHERE e.id = ?1";
 
 static web_status election_read(sqlite3 *db, sqlite3_stmt *st,
                                 svc_election *e) {
@@ -87,6 +88,8 @@ static web_status election_read(sqlite3 *db, sqlite3_stmt *st,
   e->intro_md = svcs_col_dup(st, 9);
   e->published_at = sqlite3_column_int64(st, 10);
   e->created_at = sqlite3_column_int64(st, 11);
+  svcs_col_copy(st, 12, e->candidate_order, sizeof e->candidate_order);
+  e->publish_ballots = sqlite3_column_int(st, 13);
   sqlite3_reset(st);
   st = db_stmt(db, "SELECT event, at, local FROM timetable "
                    "WHERE election_id = ?1");
@@ -243,8 +246,29 @@ int svc_may_admin(sqlite3 *db, int64_t admin_id, int64_t election_id) {
 
 /* ------------------------------------------------------------- actions */
 
+/* At closed (ballot.md §7.6): who voted is forgotten, only totals stay;
+** the election's mail is deleted. */
+static web_status closed_cleanup(sqlite3 *db, int64_t election_id) {
+  sqlite3_stmt *st = db_stmt(db, "UPDATE electors SET voted = 0 WHERE "
+                                 "election_id = ?1 AND voted = 1");
+  web_status s;
+  if (!st) return WEB_EDB;
+  sqlite3_bind_int64(st, 1, election_id);
+  if ((s = db_exec_stmt(st))) return s;
+  st = db_stmt(db, "DELETE FROM credentials WHERE elector_id IN (SELECT id "
+                   "FROM electors WHERE election_id = ?1)");
+  if (!st) return WEB_EDB;
+  sqlite3_bind_int64(st, 1, election_id);
+  if ((s = db_exec_stmt(st))) return s;
+  st = db_stmt(db, "DELETE FROM outbox WHERE election_id = ?1");
+  if (!st) return WEB_EDB;
+  sqlite3_bind_int64(st, 1, election_id);
+  return db_exec_stmt(st);
+}
+
 web_status svc_phase_move(sqlite3 *db, int64_t election_id, svc_phase to,
-                          const char *actor, int64_t admin_id, int64_t now) {
+                          const char *actor, int64_t admin_id, int64_t now,
+                          verr *v) {
   svc_election e;
   web_status s = svc_election_get_id(db, election_id, &e);
   sqlite3_stmt *st;
@@ -257,6 +281,32 @@ web_status svc_phase_move(sqlite3 *db, int64_t election_id, svc_phase to,
   if (to <= from || to >= PHASE_COUNT) {
     svc_election_free(&e);
     return WEB_ECONFLICT;
+  }
+  /* voting opens from review only and closes into counted only: the
+  ** snapshot and the count hang on these two moves */
+  if ((to == PHASE_VOTING && from != PHASE_REVIEW) ||
+      (to == PHASE_COUNTED && from != PHASE_VOTING) ||
+      (from == PHASE_VOTING && to != PHASE_COUNTED)) {
+    if (v)
+      verr_add(v, "to", "phase_order",
+               "From phase %s the election can move to %s only.",
+               svc_phase_name(from),
+               svc_phase_name(from == PHASE_REVIEW   ? PHASE_VOTING
+                              : from == PHASE_VOTING ? PHASE_COUNTED
+                              : from < PHASE_REVIEW  ? (svc_phase)(from + 1)
+                                                     : PHASE_CLOSED));
+    svc_election_free(&e);
+    return WEB_ECONFLICT;
+  }
+  if (to == PHASE_VOTING)
+    s = svc_voting_open_in(db, election_id, actor, now, v);
+  else if (to == PHASE_COUNTED)
+    s = svc_voting_close_in(db, election_id, actor, now);
+  else if (to == PHASE_CLOSED && from == PHASE_COUNTED)
+    s = closed_cleanup(db, election_id);
+  if (s) {
+    svc_election_free(&e);
+    return s;
   }
   wbuf_init(&detail, 1024);
   jw_init(&w, &detail);
@@ -304,26 +354,42 @@ web_status svc_phase_move(sqlite3 *db, int64_t election_id, svc_phase to,
 /* The move the timetable makes for a phase, if its deadline has passed. */
 static int due_move(svc_phase ph, const int64_t at[EV_COUNT], int64_t now,
                     svc_phase *to) {
-  if (ph == PHASE_SETUP && at[EV_NOMINATIONS_OPEN] &&
-      at[EV_NOMINATIONS_OPEN] <= now) {
-    *to = PHASE_NOMINATIONS;
-    return 1;
+  static const struct {
+    svc_phase from;
+    svc_event ev;
+  } moves[] = {{PHASE_SETUP, EV_NOMINATIONS_OPEN},
+               {PHASE_NOMINATIONS, EV_NOMINATIONS_CLOSE},
+               {PHASE_REVIEW, EV_VOTING_OPEN},
+               {PHASE_VOTING, EV_VOTING_CLOSE}};
+  for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
+    if (ph == moves[i].from && at[moves[i].ev] && at[moves[i].ev] <= now) {
+      *to = (svc_phase)(ph + 1);
+      return 1;
+    }
   }
-  if (ph == PHASE_NOMINATIONS && at[EV_NOMINATIONS_CLOSE] &&
-      at[EV_NOMINATIONS_CLOSE] <= now) {
-    *to = PHASE_REVIEW;
-    return 1;
-  }
-  return 0; /* voting moves belong to part 2 */
+  return 0;
 }
+
+#define TICK_SKIP_MAX 64
 
 struct tick {
   int64_t now;
   int moved;
+  int64_t failed;                /* the election whose move was refused */
+  int64_t skip[TICK_SKIP_MAX];   /* refused this tick: not tried again */
+  size_t nskip;
 };
 
+static int skipped(const struct tick *t, int64_t id) {
+  for (size_t i = 0; i < t->nskip; i++)
+    if (t->skip[i] == id) return 1;
+  return 0;
+}
+
 /* One due move (the earliest), so each runs in its own short transaction;
-** the caller loops. */
+** the caller loops.  An election whose move is refused (voting cannot
+** open: no roll, no candidate) is skipped for the rest of this tick, so
+** it does not hold up the others. */
 static web_status tick_one(sqlite3 *db, void *ctx) {
   struct tick *t = ctx;
   sqlite3_stmt *st = db_stmt(
@@ -331,21 +397,28 @@ static web_status tick_one(sqlite3 *db, void *ctx) {
           "(SELECT at FROM timetable WHERE election_id = e.id AND event = "
           "'nominations_open'), "
           "(SELECT at FROM timetable WHERE election_id = e.id AND event = "
-          "'nominations_close') "
-          "FROM elections e WHERE e.phase IN ('setup', 'nominations') "
-          "ORDER BY e.id");
+          "'nominations_close'), "
+          "(SELECT at FROM timetable WHERE election_id = e.id AND event = "
+          "'voting_open'), "
+          "(SELECT at FROM timetable WHERE election_id = e.id AND event = "
+          "'voting_close') "
+          "FROM elections e WHERE e.phase IN ('setup', 'nominations', "
+          "'review', 'voting') ORDER BY e.id");
   int64_t id = 0;
   svc_phase to = PHASE_SETUP;
+  web_status s;
   int rc;
   t->moved = 0;
+  t->failed = 0;
   if (!st) return WEB_EDB;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     int64_t at[EV_COUNT] = {0};
     svc_phase ph;
     if (!svc_phase_parse((const char *)sqlite3_column_text(st, 1), &ph))
       continue;
-    at[EV_NOMINATIONS_OPEN] = sqlite3_column_int64(st, 2);
-    at[EV_NOMINATIONS_CLOSE] = sqlite3_column_int64(st, 3);
+    if (skipped(t, sqlite3_column_int64(st, 0))) continue;
+    for (int k = 0; k < EV_COUNT; k++)
+      at[k] = sqlite3_column_int64(st, 2 + k);
     if (due_move(ph, at, t->now, &to)) {
       id = sqlite3_column_int64(st, 0);
       break;
@@ -354,8 +427,10 @@ static web_status tick_one(sqlite3 *db, void *ctx) {
   sqlite3_reset(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_status(rc);
   if (!id) return WEB_OK;
-  t->moved = 1;
-  return svc_phase_move(db, id, to, "timetable", 0, t->now);
+  s = svc_phase_move(db, id, to, "timetable", 0, t->now, NULL);
+  if (s == WEB_OK) t->moved = 1;
+  else if (s == WEB_ECONFLICT) t->failed = id;
+  return s;
 }
 
 int64_t svc_timetable_tick(int64_t now) {
@@ -367,11 +442,20 @@ int64_t svc_timetable_tick(int64_t now) {
   if (!db) return 0;
   /* each move may open the next (setup -> nominations -> review) */
   for (guard = 0; guard < 10000; guard++) {
-    if (db_write(tick_one, &t) != WEB_OK || !t.moved) break;
+    web_status s = db_write(tick_one, &t);
+    if (s == WEB_ECONFLICT && t.failed && t.nskip < TICK_SKIP_MAX) {
+      fprintf(stderr, "hustings: timetable: election %lld cannot move to "
+              "its next phase; an administrator must act\n",
+              (long long)t.failed);
+      t.skip[t.nskip++] = t.failed;
+      continue;
+    }
+    if (s != WEB_OK || !t.moved) break;
   }
   st = db_stmt(db, "SELECT min(t.at) FROM timetable t JOIN elections e ON "
                    "e.id = t.election_id WHERE t.at > ?1 AND "
-                   "e.phase IN ('setup', 'nominations')");
+                   "e.phase IN ('setup', 'nominations', 'review', "
+                   "'voting')");
   if (!st) return 0;
   sqlite3_bind_int64(st, 1, now);
   if (sqlite3_step(st) == SQLITE_ROW) next = sqlite3_column_int64(st, 0);

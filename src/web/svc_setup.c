@@ -225,6 +225,8 @@ static void detail_md(jw *w, const char *k, const char *md) {
 typedef struct el_clean {
   char *slug, *title, *tz, *decl, *intro;
   int word_limit;
+  const char *order; /* "random", "published" (static) or NULL */
+  int pub;           /* -1 = not given, else 0 or 1 */
 } el_clean;
 
 static void el_clean_free(el_clean *c) {
@@ -275,6 +277,23 @@ static web_status el_check(const svc_election_input *in, int creating,
              "The word limit must be between %d and %d.", SVC_WORDS_MIN,
              SVC_WORDS_MAX);
   c->word_limit = in->word_limit;
+  c->order = NULL;
+  if (in->candidate_order) {
+    if (strcmp(in->candidate_order, "random") == 0) c->order = "random";
+    else if (strcmp(in->candidate_order, "published") == 0)
+      c->order = "published";
+    else
+      verr_add(v, "candidate_order", "invalid",
+               "The candidate order must be random or published.");
+  }
+  c->pub = -1;
+  if (in->publish_ballots_set) {
+    if (in->publish_ballots == 0 || in->publish_ballots == 1)
+      c->pub = in->publish_ballots;
+    else
+      verr_add(v, "publish_ballots", "invalid",
+               "Publishing the ballots must be yes (1) or no (0).");
+  }
   if (svcs_text(in->declaration_md, SVC_MD_MAX, 1, 0, "declaration_md",
                 "The declaration", v, &c->decl) &&
       in->declaration_md && !c->decl)
@@ -338,8 +357,9 @@ static web_status el_create_fn(sqlite3 *db, void *ctx) {
   }
   if (rc != SQLITE_DONE) return db_status(rc);
   st = db_stmt(db, "INSERT INTO elections (org_id, slug, title, tz, "
-                   "word_limit, declaration_md, intro_md, created_at) VALUES "
-                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                   "word_limit, declaration_md, intro_md, created_at, "
+                   "candidate_order, publish_ballots) VALUES "
+                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   if (!st) return WEB_EDB;
   sqlite3_bind_int64(st, 1, org);
   sqlite3_bind_text(st, 2, x->c->slug, -1, SQLITE_STATIC);
@@ -351,6 +371,9 @@ static web_status el_create_fn(sqlite3 *db, void *ctx) {
   sqlite3_bind_text(st, 7, x->c->intro ? x->c->intro : "", -1,
                     SQLITE_STATIC);
   sqlite3_bind_int64(st, 8, x->now);
+  sqlite3_bind_text(st, 9, x->c->order ? x->c->order : "random", -1,
+                    SQLITE_STATIC);
+  sqlite3_bind_int(st, 10, x->c->pub >= 0 ? x->c->pub : 1);
   if ((s = db_exec_stmt(st)) != WEB_OK) return s;
   id = sqlite3_last_insert_rowid(db);
   st = db_stmt(db, "INSERT INTO election_orgs (election_id, org_id) "
@@ -367,6 +390,8 @@ static web_status el_create_fn(sqlite3 *db, void *ctx) {
           x->c->word_limit ? x->c->word_limit : SVC_WORDS_DEFAULT);
   detail_md(&d.w, "declaration_md", x->c->decl ? x->c->decl : "");
   detail_md(&d.w, "intro_md", x->c->intro ? x->c->intro : "");
+  jw_kstr(&d.w, "candidate_order", x->c->order ? x->c->order : "random");
+  jw_kbool(&d.w, "publish_ballots", x->c->pub >= 0 ? x->c->pub : 1);
   jw_kint(&d.w, "org", org);
   jw_obj_end(&d.w);
   s = svcs_audit(db, x->now, x->actor, "election.create", id, NULL, 0, &d.b);
@@ -421,7 +446,7 @@ static web_status el_update_fn(sqlite3 *db, void *ctx) {
   sqlite3_stmt *st;
   int64_t at[EV_COUNT];
   int off[EV_COUNT];
-  int i, ch_title, ch_tz, ch_words, ch_decl, ch_intro;
+  int i, ch_title, ch_tz, ch_words, ch_decl, ch_intro, ch_order, ch_pub;
   detail d;
   web_status s = svc_election_get_id(db, x->id, &e);
   x->v->n = 0;
@@ -437,6 +462,8 @@ static web_status el_update_fn(sqlite3 *db, void *ctx) {
   ch_words = c->word_limit && c->word_limit != e.word_limit;
   ch_decl = str_differs(c->decl, e.declaration_md);
   ch_intro = str_differs(c->intro, e.intro_md);
+  ch_order = str_differs(c->order, e.candidate_order);
+  ch_pub = c->pub >= 0 && c->pub != e.publish_ballots;
   s = WEB_OK;
   if ((ch_title || ch_intro) && e.phase >= PHASE_CLOSED) {
     svcs_conflict(x->v, ch_title ? "title" : "intro_md", "phase",
@@ -447,6 +474,13 @@ static web_status el_update_fn(sqlite3 *db, void *ctx) {
                   "The %s can change only until nominations close.",
                   ch_words ? "word limit" : "declaration");
     s = WEB_ECONFLICT;
+  } else if ((ch_order || ch_pub) && e.phase >= PHASE_VOTING) {
+    svcs_conflict(x->v, ch_order ? "candidate_order" : "publish_ballots",
+                  "phase",
+                  "The %s can change only until voting opens.",
+                  ch_order ? "candidate order"
+                           : "choice to publish the ballots");
+    s = WEB_ECONFLICT;
   } else if (ch_tz && e.phase != PHASE_SETUP) {
     svcs_conflict(x->v, "tz", "phase",
                   "The time zone can change only while the election is "
@@ -454,7 +488,9 @@ static web_status el_update_fn(sqlite3 *db, void *ctx) {
     s = WEB_ECONFLICT;
   }
   if (s) goto out;
-  if (!(ch_title || ch_tz || ch_words || ch_decl || ch_intro)) goto out;
+  if (!(ch_title || ch_tz || ch_words || ch_decl || ch_intro || ch_order ||
+        ch_pub))
+    goto out;
   for (i = 0; i < EV_COUNT; i++) {
     at[i] = e.at[i];
     off[i] = 0;
@@ -487,7 +523,8 @@ static web_status el_update_fn(sqlite3 *db, void *ctx) {
       goto out;
     }
   st = db_stmt(db, "UPDATE elections SET title = ?2, tz = ?3, "
-                   "word_limit = ?4, declaration_md = ?5, intro_md = ?6 "
+                   "word_limit = ?4, declaration_md = ?5, intro_md = ?6, "
+                   "candidate_order = ?7, publish_ballots = ?8 "
                    "WHERE id = ?1");
   if (!st) {
     s = WEB_EDB;
@@ -501,6 +538,9 @@ static web_status el_update_fn(sqlite3 *db, void *ctx) {
                     SQLITE_STATIC);
   sqlite3_bind_text(st, 6, ch_intro ? c->intro : e.intro_md, -1,
                     SQLITE_STATIC);
+  sqlite3_bind_text(st, 7, ch_order ? c->order : e.candidate_order, -1,
+                    SQLITE_STATIC);
+  sqlite3_bind_int(st, 8, ch_pub ? c->pub : e.publish_ballots);
   if ((s = db_exec_stmt(st)) != WEB_OK) goto out;
   for (i = 0; ch_tz && i < EV_COUNT; i++) {
     if (!e.at[i]) continue;
@@ -550,6 +590,20 @@ static web_status el_update_fn(sqlite3 *db, void *ctx) {
     jw_obj(&d.w);
     detail_md(&d.w, "old", e.intro_md);
     detail_md(&d.w, "new", c->intro);
+    jw_obj_end(&d.w);
+  }
+  if (ch_order) {
+    jw_key(&d.w, "candidate_order");
+    jw_obj(&d.w);
+    jw_kstr(&d.w, "old", e.candidate_order);
+    jw_kstr(&d.w, "new", c->order);
+    jw_obj_end(&d.w);
+  }
+  if (ch_pub) {
+    jw_key(&d.w, "publish_ballots");
+    jw_obj(&d.w);
+    jw_kbool(&d.w, "old", e.publish_ballots);
+    jw_kbool(&d.w, "new", c->pub);
     jw_obj_end(&d.w);
   }
   jw_obj_end(&d.w);
@@ -652,14 +706,11 @@ static web_status phase_fn(sqlite3 *db, void *ctx) {
                   svc_phase_name(ph));
     return WEB_ECONFLICT;
   }
-  if (x->to == PHASE_VOTING || x->to == PHASE_COUNTED) {
-    svcs_conflict(x->v, "to", "not_available",
-                  "Phase %s is not available yet (online voting comes in a "
-                  "later version).",
-                  svc_phase_name(x->to));
-    return WEB_ECONFLICT;
-  }
-  return svc_phase_move(db, x->id, x->to, x->actor, x->admin_id, x->now);
+  s = svc_phase_move(db, x->id, x->to, x->actor, x->admin_id, x->now, x->v);
+  if (s == WEB_ECONFLICT && !x->v->n)
+    svcs_conflict(x->v, "to", "phase_order", "The election cannot move to "
+                  "phase %s now.", svc_phase_name(x->to));
+  return s;
 }
 
 web_status svc_election_phase(int64_t election_id, svc_phase to,

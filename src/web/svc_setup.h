@@ -101,6 +101,12 @@ typedef struct svc_election_input {
   int word_limit;             /* SVC_WORDS_MIN..SVC_WORDS_MAX */
   const char *declaration_md; /* what candidates agree to, <= 20000 */
   const char *intro_md;       /* shown on the election page, <= 20000 */
+  const char *candidate_order; /* "random" (each voter's own order) or
+                                  "published" (by name); NULL: unchanged,
+                                  "random" on create */
+  int publish_ballots_set;     /* 1: publish_ballots below is given */
+  int publish_ballots;         /* 0 or 1: publish the anonymised BLT
+                                  (default 1) */
 } svc_election_input;
 
 /* Creates an election in phase setup for org org_id.  org_id
@@ -126,7 +132,10 @@ web_status svc_election_create(const svc_election_input *in, int64_t org_id,
 **   tz:                           setup only; the timetable's wall times
 **                                 are kept and converted again in the
 **                                 new zone (a wall time in a gap there
-**                                 is a field error "time_in_gap" on tz).
+**                                 is a field error "time_in_gap" on tz);
+**   candidate_order,
+**   publish_ballots:              before voting opens (setup, nominations,
+**                                 review).
 ** Audited "election.update" with the changed settings' old and new values
 ** (markdown as {"length","blake2b"} of its text).  No change at all:
 ** WEB_OK and no audit row. */

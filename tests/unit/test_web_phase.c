@@ -105,7 +105,7 @@ struct move {
 
 static web_status do_move(sqlite3 *db, void *ctx) {
   const struct move *m = ctx;
-  return svc_phase_move(db, m->id, m->to, "admin:1", 1, T0 + 300);
+  return svc_phase_move(db, m->id, m->to, "admin:1", 1, T0 + 300, NULL);
 }
 
 static void test_move_forward_only(void **state) {

@@ -699,9 +699,9 @@ static void test_publish_phase(void **state) {
   error_beside(r, "confirm-nominations");
   hc_resp_free(r);
   r = POST("/admin/e/steer/phase", "to", "voting", "confirm", "yes");
-  check_status(r, 409); /* part 2 */
+  check_status(r, 409); /* voting opens from review only */
   summary_links_resolve(r); /* the conflict names "to": not a field here */
-  has(r, "not available yet");
+  has(r, "can move to nominations only");
   lacks(r, "href=\"#f-to\"");
   hc_resp_free(r);
   r = POST("/admin/e/steer/phase", "to", "sideways", "confirm", "yes");

@@ -61,5 +61,6 @@ done
 [ $# -gt 0 ] && tally "$1: browser (HTML report)" tests/browser/run.sh "$1"
 # the election service in headless Chromium (same SKIP rule)
 [ $# -gt 0 ] && tally "$1: browser (service)" tests/browser/service.sh "$1"
+[ $# -gt 0 ] && tally "$1: browser (ballot)" tests/browser/vote.sh "$1"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

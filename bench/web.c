@@ -10,7 +10,7 @@
 **   --clients N   concurrent clients, one thread each (default 64, 1-250)
 **   --seconds S   measured seconds per row (default 5, 1-60), after a
 **                 warm-up of half a second
-**   --threads T   passed to serve as --threads (default: serve's own, 4)
+**   --threads T   passed to serve as --threads (default: serve's own, 16)
 **   --bin FILE    the hustings binary (default: dirname(argv0)/../hustings,
 **                 or $HUSTINGS_BIN)
 **   --rows LIST   only these, comma-separated: disk page candidates write

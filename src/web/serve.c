@@ -1,10 +1,17 @@
 /*
 ** serve.c: `hustings serve`: options, the database and key file, the
-** first administrator's setup link, the HTTP server, the timetable clock,
-** and a clean stop on SIGINT or SIGTERM.
+** group-commit writer thread (db.c), the first administrator's setup
+** link, the HTTP server, the clock thread (timetable and counts), the mail
+** thread (mail.c), and a clean stop on SIGINT or SIGTERM.
 **
 **   hustings serve [--db FILE] [--listen ADDR:PORT] [--base-url URL]
 **                  [--trust-proxy ADDR] [--port-file FILE] [--threads N]
+**                  [--mail SPEC]
+**
+** Threads: main (waits for a signal), libmicrohttpd's pool (--threads),
+** the writer, the clock and the mail thread.  Each owns its database
+** connection; the writer, the clock and the mail thread stop after the
+** HTTP server, the writer last, since the others write through it.
 */
 #include <errno.h>
 #include <getopt.h>
@@ -17,24 +24,35 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <unistd.h>
 
+#include "mail.h"
 #include "server.h"
 #include "service.h"
 #include "svc.h"
+#include "svc_vote.h"
 
 #define EXIT_RUN 1
 #define EXIT_INPUT 2
 #define EXIT_USAGE 3
 
+#define THREADS_DEFAULT 16
+#define SENDMAIL_PATH "/usr/sbin/sendmail"
+
 static const char usage_text[] =
     "usage: hustings serve [--db FILE] [--listen ADDR:PORT] [--base-url URL]\n"
     "                      [--trust-proxy ADDR] [--port-file FILE]\n"
+    "                      [--threads N] [--mail SPEC]\n"
     "\n"
     "Runs the election service.  Defaults: --db hustings.db (created if\n"
     "missing, with FILE.key beside it), --listen 127.0.0.1:8080.  Port 0\n"
     "takes a free port; --port-file then receives it.  Behind a TLS proxy\n"
     "give --base-url https://... and --trust-proxy with the proxy's address\n"
-    "(docs/serve.md).\n";
+    "(docs/serve.md).\n"
+    "--threads N: HTTP worker threads, 1 to 64 (default 16; writes from all\n"
+    "of them are committed together, so more threads make bigger batches).\n"
+    "--mail SPEC: how mail is sent: sendmail, sendmail:/PATH, dir:PATH or\n"
+    "none (default sendmail if " SENDMAIL_PATH " is executable, else none).\n";
 
 /* ADDR:PORT, ADDR being IPv4 or [IPv6]. */
 static int parse_listen(const char *s, struct sockaddr_storage *ss,
@@ -110,8 +128,12 @@ static void print_setup_link(int64_t now) {
          web_cfg.base_url, tok, tm.tm_hour, tm.tm_min);
 }
 
-/* The timetable clock: moves elections on at their deadlines.  Handlers
-** check deadlines themselves too, so a late tick changes nothing. */
+/* The clock: moves elections on at their deadlines, then counts what
+** voting has closed (svc_results_tick), at once again while that finds
+** work.  It wakes every second: simpler than tracking the next deadline
+** and any close made from a page, and a tick that finds nothing costs two
+** small queries and an empty write.  Handlers check deadlines themselves
+** too, so a late tick changes nothing. */
 static pthread_mutex_t clock_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t clock_cv; /* on CLOCK_MONOTONIC: see clock_start */
 static int clock_stop;
@@ -121,15 +143,15 @@ static void *clock_main(void *arg) {
   pthread_mutex_lock(&clock_mu);
   while (!clock_stop) {
     struct timespec ts;
-    int64_t next;
+    int busy;
     pthread_mutex_unlock(&clock_mu);
-    next = svc_timetable_tick(web_now());
+    (void)svc_timetable_tick(web_now());
+    busy = svc_results_tick(web_now()) > 0;
     pthread_mutex_lock(&clock_mu);
+    if (busy || clock_stop) continue;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    /* at most 30 s, at least 1 s */
-    if (next <= 0 || next - web_now() > 30) next = web_now() + 30;
-    ts.tv_sec += next - web_now() < 1 ? 1 : next - web_now();
-    if (!clock_stop) pthread_cond_timedwait(&clock_cv, &clock_mu, &ts);
+    ts.tv_sec += 1;
+    pthread_cond_timedwait(&clock_cv, &clock_mu, &ts);
   }
   pthread_mutex_unlock(&clock_mu);
   db_close_thread();
@@ -144,17 +166,18 @@ int web_serve_main(int argc, char **argv) {
       {"trust-proxy", required_argument, NULL, 't'},
       {"port-file", required_argument, NULL, 'p'},
       {"threads", required_argument, NULL, 'n'},
+      {"mail", required_argument, NULL, 'm'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   const char *dbpath = "hustings.db", *listen = "127.0.0.1:8080";
-  const char *portfile = NULL, *base = NULL;
+  const char *portfile = NULL, *base = NULL, *mail = NULL;
   struct sockaddr_storage ss;
   socklen_t sslen;
   struct MHD_Daemon *d;
   pthread_t clock;
   sigset_t sigs;
   char err[512];
-  unsigned port, threads = 4;
+  unsigned port, threads = THREADS_DEFAULT;
   int c, sig, failed = 0;
   memset(&web_cfg, 0, sizeof web_cfg);
   optind = 1;
@@ -164,6 +187,7 @@ int web_serve_main(int argc, char **argv) {
     case 'l': listen = optarg; break;
     case 'b': base = optarg; break;
     case 'p': portfile = optarg; break;
+    case 'm': mail = optarg; break;
     case 't': { /* kept in inet_ntop's form, as peers are compared */
       struct in6_addr a6;
       struct in_addr a4;
@@ -210,13 +234,25 @@ int web_serve_main(int argc, char **argv) {
             "https://...\n", base);
     return EXIT_USAGE;
   }
+  if (!mail) mail = access(SENDMAIL_PATH, X_OK) == 0 ? "sendmail" : "none";
+  if (mail_configure(mail, err, sizeof err) != WEB_OK) {
+    fprintf(stderr, "hustings serve: %s\n", err);
+    return EXIT_USAGE;
+  }
   if (db_init(dbpath, err, sizeof err) != WEB_OK) {
     fprintf(stderr, "hustings serve: %s\n", err);
     return EXIT_INPUT;
   }
   if (auth_load_key(dbpath, err, sizeof err) != WEB_OK) {
     fprintf(stderr, "hustings serve: %s\n", err);
+    db_close_thread();
     return EXIT_INPUT;
+  }
+  /* from here on every write goes through the writer thread */
+  if (db_writer_start() != WEB_OK) {
+    fprintf(stderr, "hustings serve: cannot start the database writer\n");
+    db_close_thread();
+    return EXIT_RUN;
   }
   ratelimit_init();
   /* signals are taken by sigwait below; threads inherit the mask */
@@ -229,6 +265,8 @@ int web_serve_main(int argc, char **argv) {
   if (!d) {
     fprintf(stderr, "hustings serve: cannot listen on %s: %s\n", listen,
             strerror(errno));
+    db_writer_stop();
+    db_close_thread();
     return EXIT_RUN;
   }
   port = server_port(d);
@@ -257,9 +295,17 @@ int web_serve_main(int argc, char **argv) {
   if (pthread_create(&clock, NULL, clock_main, NULL) != 0) {
     fprintf(stderr, "hustings serve: cannot start the timetable clock\n");
     server_stop(d);
+    db_writer_stop();
+    db_close_thread();
     return EXIT_RUN;
   }
-  if (portfile && !write_port_file(portfile, port)) {
+  if (mail_start() != WEB_OK) {
+    fprintf(stderr, "hustings serve: cannot start the mail thread\n");
+    failed = 1;
+  }
+  if (failed) {
+    sig = SIGTERM;
+  } else if (portfile && !write_port_file(portfile, port)) {
     fprintf(stderr, "hustings serve: cannot write %s: %s\n", portfile,
             strerror(errno));
     failed = 1;
@@ -272,6 +318,8 @@ int web_serve_main(int argc, char **argv) {
   pthread_cond_signal(&clock_cv);
   pthread_mutex_unlock(&clock_mu);
   pthread_join(clock, NULL);
+  mail_stop();
+  db_writer_stop(); /* last: the others write through it */
   db_close_thread();
   if (portfile && !failed) remove(portfile);
   printf("hustings: stopped (%s)\n", sig == SIGINT ? "interrupt" : "terminate");

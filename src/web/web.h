@@ -260,20 +260,54 @@ web_status db_status(int rc);
 /* Steps a statement that returns no rows (a row is ignored), then resets
 ** it; WEB_OK or db_status(rc).  WEB_EDB errors are logged to stderr. */
 web_status db_exec_stmt(sqlite3_stmt *st);
-/* Runs fn(db, ctx) inside BEGIN IMMEDIATE ... COMMIT on this thread's
-** connection.  fn returns WEB_OK to commit, anything else to roll back
-** (that status is returned).  On WEB_EBUSY (from fn or from BEGIN/COMMIT)
-** the whole transaction is rolled back and run again: fn runs at most
-** DB_WRITE_TRIES times (1 + 3 retries), then db_write returns WEB_EBUSY
-** (answer 503 + Retry-After).  fn must therefore have no effect outside
-** the database.  Not reentrant: called inside a transaction it returns
-** WEB_EDB without running fn.  It resets every cached statement of this
-** thread first (a statement left on a row would pin an old snapshot and
-** make every BEGIN IMMEDIATE fail), so never call it while stepping
-** through a SELECT's rows: collect them first. */
+/* Runs fn(db, ctx) inside BEGIN IMMEDIATE ... COMMIT and returns when it
+** is over.  fn returns WEB_OK to commit, anything else to roll back its
+** work (that status is returned); WEB_OK from db_write means durable.
+**  - Without the writer thread (see db_writer_start) fn runs on this
+**    thread's connection, in a transaction of its own, one db_write at a
+**    time in the process.
+**  - With the writer, fn runs on the writer's thread and connection: the
+**    db it receives, which db_get() and db_stmt() inside fn also use.  Up
+**    to 64 queued jobs, oldest first, share one transaction and one
+**    COMMIT; each runs inside its own SAVEPOINT, so a job that returns an
+**    error rolls back only its own work.  If the batch as a whole fails
+**    (fn returns WEB_EBUSY, SQLite rolls the transaction back, COMMIT
+**    fails), nothing of it is kept and each of its jobs runs again alone.
+** On WEB_EBUSY (from fn or from BEGIN/COMMIT) a job's transaction is
+** rolled back and run again: alone, fn runs at most DB_WRITE_TRIES times
+** (1 + 3 retries), plus once more if it was in a failed batch; then
+** db_write returns WEB_EBUSY (answer 503 + Retry-After).
+** So fn may run more than once after returning any status: it must have
+** no effect outside the database, must reset what it writes into ctx
+** when it starts, and must not rely on the calling thread (no
+** thread-local state; no sqlite3 handle or statement of the caller's
+** passed in ctx: use the db it receives).  Keep it short (milliseconds):
+** while it runs, every other write waits.
+** Not reentrant: called inside fn, or inside a transaction of the
+** calling thread, it returns WEB_EDB without running fn.  It resets every
+** cached statement of this thread first (a statement left on a row would
+** pin an old snapshot: the write could not start, or later reads on this
+** thread would not see it), so never call it while stepping through a
+** SELECT's rows: collect them first. */
 #define DB_WRITE_TRIES 4
 typedef web_status (*db_fn)(sqlite3 *db, void *ctx);
 web_status db_write(db_fn fn, void *ctx);
+/* The group-commit writer (docs/design/ballot.md §4), for `hustings
+** serve`: db_writer_start starts one thread with its own connection
+** (autocheckpoint off, journal_size_limit 64 MiB); from then on every
+** db_write in the process is queued to it.  After a commit that leaves
+** more than 4000 frames in the WAL it runs a PASSIVE checkpoint, at most
+** once a second.  Call it after db_init, before the threads that write.
+** WEB_OK (also when it runs already, and when $HUSTINGS_WRITER is
+** "mutex": then it starts nothing and db_write keeps the mutex path, for
+** bench), WEB_EDB if the connection cannot be opened, WEB_ENOMEM if the
+** thread cannot be made, WEB_EBUSY while it is stopping.
+** db_writer_stop runs every job queued so far (and any queued while it
+** drains), then joins the thread and closes its connection; later
+** db_write calls use the mutex path.  A no-op when the writer is not
+** running.  Stop it before db_init is called again. */
+web_status db_writer_start(void);
+void db_writer_stop(void);
 /* The schema version (PRAGMA user_version) after db_init. */
 int db_schema_version(void);
 /* migrate.c: applies the pending migrations to db (each in its own BEGIN

@@ -4,7 +4,11 @@
 ** does not re-apply; a newer schema is refused; db_write commits, rolls
 ** back on any non-OK status, and retries on BUSY (from fn, and from a real
 ** lock held by a second connection); the statement cache; per-thread
-** connections; the status map; the test clock.  Each test has a fresh
+** connections; the status map; the test clock.  With the group-commit
+** writer running (db_writer_start): the same db_write tests, plus
+** batching, SAVEPOINT isolation inside a batch, FIFO order, re-running a
+** failed batch's jobs alone, 100 callers racing on one credential, a stop
+** that drains the queue, and the WAL checkpoint.  Each test has a fresh
 ** database in its own mkdtemp directory.
 */
 #include <setjmp.h>
@@ -365,6 +369,539 @@ static void test_thread_connection(void **state) {
   assert_ptr_equal(db_get(), mine); /* the main thread's is untouched */
 }
 
+/* ------------------------------------------------------- the writer
+**
+** The same db_write tests with the writer running, and the writer's own:
+** batching (counted by a commit hook that a job installs on the writer's
+** connection), savepoints, FIFO, the race on one credential, stop. */
+
+static int setup_w(void **state) {
+  unsetenv("HUSTINGS_WRITER");
+  if (setup(state) != 0) return -1;
+  if (db_writer_start() != WEB_OK) {
+    teardown(state);
+    return -1;
+  }
+  return 0;
+}
+
+static int teardown_w(void **state) {
+  db_writer_stop();
+  return teardown(state);
+}
+
+/* A table of our own, made on this thread's connection. */
+static void make_t(void) {
+  exec_ok("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+          " v INTEGER NOT NULL UNIQUE, tag INTEGER NOT NULL DEFAULT 0)");
+}
+
+static int64_t t_has(int64_t v) {
+  char sql[80];
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM t WHERE v = %lld",
+           (long long)v);
+  return q1(sql);
+}
+
+static const char sql_t_ins[] = "INSERT INTO t (v, tag) VALUES (?1, ?2)";
+
+static web_status t_insert(sqlite3 *db, int64_t v, int64_t tag) {
+  sqlite3_stmt *st = db_stmt(db, sql_t_ins);
+  if (!st) return WEB_EDB;
+  sqlite3_bind_int64(st, 1, v);
+  sqlite3_bind_int64(st, 2, tag);
+  return db_exec_stmt(st);
+}
+
+/* Commits on the writer's connection, counted by a hook that a job
+** installs (and a later job removes).  Read after the jobs are done. */
+static int commits;
+static int count_commit(void *arg) {
+  (*(int *)arg)++;
+  return 0;
+}
+static web_status hook_on(sqlite3 *db, void *arg) {
+  (void)arg;
+  sqlite3_commit_hook(db, count_commit, &commits);
+  return WEB_OK;
+}
+static web_status hook_off(sqlite3 *db, void *arg) {
+  (void)arg;
+  sqlite3_commit_hook(db, NULL, NULL);
+  return WEB_OK;
+}
+
+/* The gate: a job that holds the writer until `want` callers have said
+** they are about to call db_write, then a little longer, so that all of
+** their jobs are queued when it ends and the next batch takes them. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int arrived, want;
+
+static void arrive(void) {
+  pthread_mutex_lock(&gate_mu);
+  arrived++;
+  pthread_cond_broadcast(&gate_cv);
+  pthread_mutex_unlock(&gate_mu);
+}
+
+static void wait_arrived(int n) {
+  pthread_mutex_lock(&gate_mu);
+  while (arrived < n) pthread_cond_wait(&gate_cv, &gate_mu);
+  pthread_mutex_unlock(&gate_mu);
+}
+
+static web_status gate_fn(sqlite3 *db, void *arg) {
+  (void)arg;
+  sqlite3_commit_hook(db, count_commit, &commits);
+  wait_arrived(want);
+  sleep_ms(200);
+  return WEB_OK;
+}
+
+static void *gate_thread(void *arg) {
+  *(web_status *)arg = db_write(gate_fn, NULL);
+  return NULL;
+}
+
+/* Starts the gate job and returns once the writer is inside it. */
+static void gate_start(pthread_t *th, web_status *st, int n) {
+  pthread_mutex_lock(&gate_mu);
+  arrived = 0;
+  want = n;
+  pthread_mutex_unlock(&gate_mu);
+  commits = 0;
+  assert_int_equal(pthread_create(th, NULL, gate_thread, st), 0);
+  sleep_ms(50);
+}
+
+typedef struct tjob {
+  int64_t v;
+  int fail;      /* 1: insert, then WEB_EINVALID; 2: marker + duplicate */
+  int gated;
+  int loops;     /* free-running: this many writes of v, v+1... */
+  web_status s;
+  pthread_t self, ran_on;
+} tjob;
+
+static web_status tjob_fn(sqlite3 *db, void *arg) {
+  tjob *j = arg;
+  web_status s;
+  j->ran_on = pthread_self();
+  if (db != db_get()) return WEB_EIO; /* fn's db is its thread's */
+  if (j->fail == 2) {                 /* a marker, then a constraint error */
+    if ((s = t_insert(db, j->v + 100000, 0)) != WEB_OK) return s;
+    return t_insert(db, j->v, 0);
+  }
+  if ((s = t_insert(db, j->v, 0)) != WEB_OK) return s;
+  return j->fail ? WEB_EINVALID : WEB_OK;
+}
+
+static void *tjob_thread(void *arg) {
+  tjob *j = arg;
+  int i;
+  j->self = pthread_self();
+  if (j->gated) arrive();
+  if (j->loops) {
+    int64_t v0 = j->v;
+    for (i = 0; i < j->loops; i++) {
+      j->v = v0 + i;
+      j->s = db_write(tjob_fn, j);
+      if (j->s != WEB_OK) break;
+    }
+  } else {
+    j->s = db_write(tjob_fn, j);
+  }
+  return NULL;
+}
+
+static void test_w_thread(void **state) {
+  tjob j = {1, 0, 0, 0, WEB_EDB, 0, 0};
+  sqlite3 *mine = db_get();
+  (void)state;
+  make_t();
+  /* fn runs on the writer's thread, on its connection */
+  assert_int_equal(db_write(tjob_fn, &j), WEB_OK);
+  assert_false(pthread_equal(j.ran_on, pthread_self()));
+  assert_int_equal(t_has(1), 1);
+  assert_ptr_equal(db_get(), mine);
+  /* HUSTINGS_WRITER=mutex: start is a no-op, fn runs here */
+  db_writer_stop();
+  setenv("HUSTINGS_WRITER", "mutex", 1);
+  assert_int_equal(db_writer_start(), WEB_OK);
+  j.v = 2;
+  assert_int_equal(db_write(tjob_fn, &j), WEB_OK);
+  assert_true(pthread_equal(j.ran_on, pthread_self()));
+  unsetenv("HUSTINGS_WRITER");
+  assert_int_equal(db_writer_start(), WEB_OK);
+  assert_int_equal(db_writer_start(), WEB_OK); /* again: no second one */
+  j.v = 3;
+  assert_int_equal(db_write(tjob_fn, &j), WEB_OK);
+  assert_false(pthread_equal(j.ran_on, pthread_self()));
+  assert_int_equal(q1("SELECT count(*) FROM t"), 3);
+}
+
+/* The writer connection's own settings, read inside a job. */
+typedef struct wset {
+  int64_t autockpt, sizelimit, fk;
+} wset;
+
+static web_status read_settings(sqlite3 *db, void *arg) {
+  wset *w = arg;
+  w->autockpt = q1_on(db, "PRAGMA wal_autocheckpoint");
+  w->sizelimit = q1_on(db, "PRAGMA journal_size_limit");
+  w->fk = q1_on(db, "PRAGMA foreign_keys");
+  return WEB_OK;
+}
+
+static void test_w_settings(void **state) {
+  wset w = {-1, -1, -1};
+  (void)state;
+  assert_int_equal(db_write(read_settings, &w), WEB_OK);
+  assert_int_equal(w.autockpt, 0);
+  assert_int_equal(w.sizelimit, 67108864);
+  assert_int_equal(w.fk, 1);
+}
+
+#define NFREE 32
+#define LOOPS 40
+
+static void test_w_batch(void **state) {
+  static tjob j[NFREE];
+  pthread_t th[NFREE];
+  int i, n;
+  (void)state;
+  make_t();
+  commits = 0;
+  assert_int_equal(db_write(hook_on, NULL), WEB_OK);
+  for (i = 0; i < NFREE; i++) {
+    j[i] = (tjob){(int64_t)i * 1000, 0, 0, LOOPS, WEB_EDB, 0, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, tjob_thread, &j[i]), 0);
+  }
+  for (i = 0; i < NFREE; i++) pthread_join(th[i], NULL);
+  assert_int_equal(db_write(hook_off, NULL), WEB_OK);
+  n = commits - 1; /* hook_on's own commit */
+  for (i = 0; i < NFREE; i++) assert_int_equal(j[i].s, WEB_OK);
+  assert_int_equal(q1("SELECT count(*) FROM t"), NFREE * LOOPS);
+  for (i = 0; i < NFREE; i++) {
+    char sql[96];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM t WHERE v >= %d AND"
+             " v < %d", i * 1000, i * 1000 + LOOPS);
+    assert_int_equal(q1(sql), LOOPS);
+  }
+  print_message("# %d jobs in %d commits\n", NFREE * LOOPS, n);
+  assert_true(n >= 1);
+  assert_true(n * 2 <= NFREE * LOOPS); /* batches of 2 or more on average */
+}
+
+#define NGATE 30
+
+/* Every 3rd job inserts, then fails: in one batch, exactly the others'
+** rows are kept, and each caller gets its own status. */
+static void test_w_savepoint(void **state) {
+  static tjob j[NGATE];
+  pthread_t th[NGATE], g;
+  web_status gs = WEB_EDB;
+  int i;
+  (void)state;
+  make_t();
+  gate_start(&g, &gs, NGATE);
+  for (i = 0; i < NGATE; i++) {
+    j[i] = (tjob){i + 1, i % 3 == 2, 1, 0, WEB_EDB, 0, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, tjob_thread, &j[i]), 0);
+  }
+  for (i = 0; i < NGATE; i++) pthread_join(th[i], NULL);
+  pthread_join(g, NULL);
+  assert_int_equal(db_write(hook_off, NULL), WEB_OK);
+  assert_int_equal(gs, WEB_OK);
+  assert_int_equal(commits, 2); /* the gate, then all 30 in one batch */
+  for (i = 0; i < NGATE; i++) {
+    assert_int_equal(j[i].s, i % 3 == 2 ? WEB_EINVALID : WEB_OK);
+    assert_int_equal(t_has(i + 1), i % 3 == 2 ? 0 : 1);
+  }
+  assert_int_equal(q1("SELECT count(*) FROM t"), NGATE - NGATE / 3);
+}
+
+/* A constraint error inside a batch: WEB_ECONFLICT for that job, and its
+** earlier insert (the marker) undone; its neighbours commit. */
+static void test_w_conflict(void **state) {
+  static tjob j[NGATE];
+  pthread_t th[NGATE], g;
+  web_status gs = WEB_EDB;
+  int i;
+  (void)state;
+  make_t();
+  exec_ok("INSERT INTO t (v) VALUES (5), (10), (15)");
+  gate_start(&g, &gs, NGATE);
+  for (i = 0; i < NGATE; i++) {
+    int dup = (i + 1) % 5 == 0 && i + 1 <= 15;
+    j[i] = (tjob){i + 1, dup ? 2 : 0, 1, 0, WEB_EDB, 0, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, tjob_thread, &j[i]), 0);
+  }
+  for (i = 0; i < NGATE; i++) pthread_join(th[i], NULL);
+  pthread_join(g, NULL);
+  assert_int_equal(db_write(hook_off, NULL), WEB_OK);
+  assert_int_equal(commits, 2);
+  for (i = 0; i < NGATE; i++) {
+    int dup = (i + 1) % 5 == 0 && i + 1 <= 15;
+    assert_int_equal(j[i].s, dup ? WEB_ECONFLICT : WEB_OK);
+    assert_int_equal(t_has(i + 1), 1);
+    assert_int_equal(t_has(i + 1 + 100000), 0); /* markers undone */
+  }
+  assert_int_equal(q1("SELECT count(*) FROM t"), NGATE);
+}
+
+/* Jobs run in the order they were queued. */
+static void test_w_fifo(void **state) {
+  static tjob j[12];
+  pthread_t th[12], g;
+  web_status gs = WEB_EDB;
+  int i;
+  (void)state;
+  make_t();
+  gate_start(&g, &gs, 12);
+  for (i = 0; i < 12; i++) {
+    j[i] = (tjob){100 - i, 0, 1, 0, WEB_EDB, 0, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, tjob_thread, &j[i]), 0);
+    sleep_ms(10); /* so that it is queued before the next one */
+  }
+  for (i = 0; i < 12; i++) pthread_join(th[i], NULL);
+  pthread_join(g, NULL);
+  assert_int_equal(db_write(hook_off, NULL), WEB_OK);
+  /* ids in insertion order hold v = 100, 99, ... 89 */
+  assert_int_equal(q1("SELECT count(*) FROM t a JOIN t b ON b.id > a.id"
+                      " WHERE b.v > a.v"),
+                   0);
+  assert_int_equal(q1("SELECT count(*) FROM t"), 12);
+}
+
+/* A job in a failed batch runs again alone: one job returns WEB_EBUSY
+** once (the batch is lost), then succeeds; all commit, once each. */
+typedef struct busy_once {
+  tjob j;
+  int calls;
+} busy_once;
+
+static web_status busy_once_fn(sqlite3 *db, void *arg) {
+  busy_once *b = arg;
+  web_status s = tjob_fn(db, &b->j);
+  if (s == WEB_OK && ++b->calls == 1) return WEB_EBUSY;
+  return s;
+}
+
+static void *busy_once_thread(void *arg) {
+  busy_once *b = arg;
+  arrive();
+  b->j.s = db_write(busy_once_fn, b);
+  return NULL;
+}
+
+static void test_w_isolate(void **state) {
+  static tjob j[10];
+  busy_once b = {{1000, 0, 1, 0, WEB_EDB, 0, 0}, 0};
+  pthread_t th[10], tb, g;
+  web_status gs = WEB_EDB;
+  int i;
+  (void)state;
+  make_t();
+  gate_start(&g, &gs, 11);
+  for (i = 0; i < 10; i++) {
+    j[i] = (tjob){i + 1, i == 7, 1, 0, WEB_EDB, 0, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, tjob_thread, &j[i]), 0);
+    if (i == 4)
+      assert_int_equal(pthread_create(&tb, NULL, busy_once_thread, &b), 0);
+  }
+  for (i = 0; i < 10; i++) pthread_join(th[i], NULL);
+  pthread_join(tb, NULL);
+  pthread_join(g, NULL);
+  assert_int_equal(db_write(hook_off, NULL), WEB_OK);
+  assert_int_equal(b.j.s, WEB_OK);
+  assert_int_equal(b.calls, 2);
+  assert_int_equal(t_has(1000), 1);
+  for (i = 0; i < 10; i++) {
+    assert_int_equal(j[i].s, i == 7 ? WEB_EINVALID : WEB_OK);
+    assert_int_equal(t_has(i + 1), i == 7 ? 0 : 1);
+  }
+  /* the gate, then each of the 11 alone except the one that failed */
+  assert_int_equal(commits, 1 + 10);
+}
+
+/* 100 callers race for one credential: exactly one wins each round, and
+** the losers' earlier inserts are rolled back with their savepoints. */
+#define RACERS 100
+#define ROUNDS 20
+
+static pthread_barrier_t race_bar;
+
+typedef struct racer {
+  int64_t round, me;
+  web_status s;
+} racer;
+
+static web_status race_fn(sqlite3 *db, void *arg) {
+  racer *r = arg;
+  sqlite3_stmt *st;
+  web_status s;
+  st = db_stmt(db, "INSERT INTO cast_log (round, who) VALUES (?1, ?2)");
+  if (!st) return WEB_EDB;
+  sqlite3_bind_int64(st, 1, r->round);
+  sqlite3_bind_int64(st, 2, r->me);
+  if ((s = db_exec_stmt(st)) != WEB_OK) return s;
+  st = db_stmt(db, "UPDATE cred SET used = 1 WHERE id = 1 AND used = 0");
+  if (!st) return WEB_EDB;
+  if ((s = db_exec_stmt(st)) != WEB_OK) return s;
+  return sqlite3_changes(db) == 1 ? WEB_OK : WEB_ECONFLICT;
+}
+
+static void *racer_thread(void *arg) {
+  racer *r = arg;
+  pthread_barrier_wait(&race_bar);
+  r->s = db_write(race_fn, r);
+  return NULL;
+}
+
+static void test_w_race(void **state) {
+  static racer r[RACERS];
+  pthread_t th[RACERS];
+  int round, i, wins, lost, winner;
+  char sql[96];
+  (void)state;
+  exec_ok("CREATE TABLE cred (id INTEGER PRIMARY KEY, used INTEGER NOT NULL);"
+          "CREATE TABLE cast_log (round INTEGER, who INTEGER);"
+          "INSERT INTO cred VALUES (1, 0)");
+  commits = 0;
+  assert_int_equal(db_write(hook_on, NULL), WEB_OK);
+  for (round = 0; round < ROUNDS; round++) {
+    exec_ok("UPDATE cred SET used = 0");
+    assert_int_equal(pthread_barrier_init(&race_bar, NULL, RACERS), 0);
+    for (i = 0; i < RACERS; i++) {
+      r[i] = (racer){round, i, WEB_EDB};
+      assert_int_equal(pthread_create(&th[i], NULL, racer_thread, &r[i]), 0);
+    }
+    for (i = 0; i < RACERS; i++) pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&race_bar);
+    wins = lost = 0;
+    winner = -1;
+    for (i = 0; i < RACERS; i++) {
+      if (r[i].s == WEB_OK) {
+        wins++;
+        winner = i;
+      } else if (r[i].s == WEB_ECONFLICT)
+        lost++;
+    }
+    assert_int_equal(wins, 1);
+    assert_int_equal(lost, RACERS - 1);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM cast_log WHERE round ="
+             " %d", round);
+    assert_int_equal(q1(sql), 1);
+    snprintf(sql, sizeof(sql), "SELECT who FROM cast_log WHERE round = %d",
+             round);
+    assert_int_equal(q1(sql), winner);
+  }
+  assert_int_equal(db_write(hook_off, NULL), WEB_OK);
+  print_message("# %d racers x %d rounds in %d commits\n", RACERS, ROUNDS,
+                commits - 1);
+  assert_true(commits - 1 >= ROUNDS); /* each winner committed */
+}
+
+/* db_writer_stop runs what is queued before it returns. */
+static void test_w_stop_drains(void **state) {
+  static tjob j[NGATE];
+  pthread_t th[NGATE], g;
+  web_status gs = WEB_EDB;
+  int i;
+  (void)state;
+  make_t();
+  gate_start(&g, &gs, NGATE);
+  for (i = 0; i < NGATE; i++) {
+    j[i] = (tjob){i + 1, 0, 1, 0, WEB_EDB, 0, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, tjob_thread, &j[i]), 0);
+  }
+  wait_arrived(NGATE);
+  sleep_ms(50); /* the gate holds the writer; the jobs are queued */
+  db_writer_stop();
+  /* every row is in before stop returned */
+  assert_int_equal(q1("SELECT count(*) FROM t"), NGATE);
+  for (i = 0; i < NGATE; i++) pthread_join(th[i], NULL);
+  pthread_join(g, NULL);
+  assert_int_equal(gs, WEB_OK);
+  for (i = 0; i < NGATE; i++) {
+    assert_int_equal(j[i].s, WEB_OK);
+    assert_false(pthread_equal(j[i].ran_on, j[i].self));
+  }
+  /* afterwards: the mutex path, on this thread */
+  j[0] = (tjob){500, 0, 0, 0, WEB_EDB, 0, 0};
+  assert_int_equal(db_write(tjob_fn, &j[0]), WEB_OK);
+  assert_true(pthread_equal(j[0].ran_on, pthread_self()));
+  db_writer_stop(); /* a no-op now */
+  assert_int_equal(t_has(500), 1);
+}
+
+/* The writer checkpoints a WAL over 4000 frames: after ~6,800 frames
+** of commits the WAL holds far fewer (without it, autocheckpoint off,
+** it would hold them all). */
+typedef struct blobjob {
+  int64_t v;
+} blobjob;
+
+static web_status blob_fn(sqlite3 *db, void *arg) {
+  blobjob *b = arg;
+  sqlite3_stmt *st = db_stmt(db, "INSERT INTO big (id, b) VALUES (?1,"
+                                  " zeroblob(65536))");
+  if (!st) return WEB_EDB;
+  sqlite3_bind_int64(st, 1, b->v);
+  return db_exec_stmt(st);
+}
+
+static void test_w_checkpoint(void **state) {
+  fix *f = *state;
+  sqlite3 *raw = NULL;
+  blobjob b;
+  int nlog = -1, nckpt = -1, i;
+  exec_ok("CREATE TABLE big (id INTEGER PRIMARY KEY, b BLOB)");
+  for (i = 0; i < 400; i++) {
+    b.v = i + 1;
+    assert_int_equal(db_write(blob_fn, &b), WEB_OK);
+  }
+  assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+  /* a first read opens the WAL on this connection */
+  assert_int_equal(q1_on(raw, "SELECT count(*) FROM big"), 400);
+  assert_int_equal(sqlite3_wal_checkpoint_v2(raw, NULL,
+                                             SQLITE_CHECKPOINT_PASSIVE,
+                                             &nlog, &nckpt),
+                   SQLITE_OK);
+  sqlite3_close(raw);
+  print_message("# WAL after 400 x 64 KiB commits: %d frames\n", nlog);
+  assert_true(nlog > 0);
+  assert_true(nlog < 4000 + 400);
+  assert_int_equal(q1("SELECT count(*) FROM big"), 400);
+}
+
+/* The control for the test above: without the writer the WAL grows. */
+static void test_w_checkpoint_control(void **state) {
+  fix *f = *state;
+  sqlite3 *raw = NULL;
+  blobjob b;
+  int nlog = -1, nckpt = -1, i;
+  db_writer_stop();
+  sqlite3_wal_autocheckpoint(db_get(), 0);
+  exec_ok("CREATE TABLE big (id INTEGER PRIMARY KEY, b BLOB)");
+  for (i = 0; i < 400; i++) {
+    b.v = i + 1;
+    assert_int_equal(db_write(blob_fn, &b), WEB_OK);
+  }
+  assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+  /* a first read opens the WAL on this connection */
+  assert_int_equal(q1_on(raw, "SELECT count(*) FROM big"), 400);
+  assert_int_equal(sqlite3_wal_checkpoint_v2(raw, NULL,
+                                             SQLITE_CHECKPOINT_PASSIVE,
+                                             &nlog, &nckpt),
+                   SQLITE_OK);
+  sqlite3_close(raw);
+  print_message("# the same without the writer: %d frames\n", nlog);
+  assert_true(nlog >= 400 * 16);
+}
+
 /* ---------------------------------------------------------- util.c */
 
 static void test_strerror(void **state) {
@@ -424,6 +961,28 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_status_map, setup, teardown),
       cmocka_unit_test_setup_teardown(test_thread_connection, setup,
                                       teardown),
+      /* the same with the writer running */
+      cmocka_unit_test_setup_teardown(test_write_commit, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_write_rollback, setup_w,
+                                      teardown_w),
+      cmocka_unit_test_setup_teardown(test_write_retry_fn, setup_w,
+                                      teardown_w),
+      cmocka_unit_test_setup_teardown(test_write_nested, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_thread_connection, setup_w,
+                                      teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_thread, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_settings, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_batch, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_savepoint, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_conflict, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_fifo, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_isolate, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_race, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_stop_drains, setup_w,
+                                      teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_checkpoint, setup_w, teardown_w),
+      cmocka_unit_test_setup_teardown(test_w_checkpoint_control, setup_w,
+                                      teardown_w),
       cmocka_unit_test_setup_teardown(test_strerror, setup, teardown),
       cmocka_unit_test_setup_teardown(test_clock, setup, teardown),
   };

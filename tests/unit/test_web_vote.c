@@ -403,7 +403,9 @@ static void test_not_eligible(void **state) {
   assert_string_equal(v.e[0].code, "not_eligible");
   assert_int_equal(q1("SELECT count(*) FROM ballots"), ballots);
   assert_int_equal(q1("SELECT count(*) FROM electors WHERE voted = 1"), 1);
+  svc_ballot_free(&b);
   assert_int_equal(svc_ballot_load(db_get(), code, now(), &b), WEB_OK);
+  assert_int_equal(b.state, CRED_OK); /* the refused cast used nothing */
   svc_ballot_free(&b);
 }
 

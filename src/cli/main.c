@@ -12,6 +12,7 @@
 **   hustings demo --db FILE [--voting]  a demo database (invented names)
 **   hustings audit-verify --db FILE  check the audit log's hash chain
 **   hustings admin-link --db FILE    a new first-administrator link
+**   hustings verify-results DIR      check a published results pack (verify.c)
 **   hustings --help | --version
 **
 ** Exit statuses (also in --help and the README):
@@ -34,6 +35,7 @@
 #include "previous.h"
 #include "service.h"
 #include "stv.h"
+#include "sums.h"
 
 #define EXIT_COUNT 1
 #define EXIT_INPUT 2
@@ -50,6 +52,7 @@ static const char usage_text[] =
     "       hustings demo --db FILE [--voting]\n"
     "       hustings audit-verify --db FILE\n"
     "       hustings admin-link --db FILE [--base-url URL]\n"
+    "       hustings verify-results DIR [--key HEX]\n"
     "       hustings --help | --version\n"
     "\n"
     "Counts the ballots in FILE (BLT, or rank-column CSV when the name ends\n"
@@ -97,6 +100,12 @@ static const char usage_text[] =
     "rank orders every candidate by sequential STV: position k is the extra\n"
     "winner of a k-seat count with positions 1..k-1 held elected; with\n"
     "--constraints, the first --seats positions meet them (text or json).\n"
+    "\n"
+    "verify-results checks a published results pack: SHA256SUMS, its\n"
+    "signature (--key HEX: the election's key as published when voting\n"
+    "opened), a recount of each contest whose ballots are published, and\n"
+    "receipts.txt; exit status 0 when every check passes, 2 when one fails\n"
+    "(docs/results.md).\n"
     "\n"
     "Exit status: 0 success; 1 the count could not be completed; 2 bad\n"
     "input (unreadable file, syntax error: FILE:LINE:COL: what was\n"
@@ -535,5 +544,7 @@ int main(int argc, char **argv) {
     return web_audit_verify_main(argc - 1, argv + 1);
   if (strcmp(argv[1], "admin-link") == 0)
     return web_admin_link_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "verify-results") == 0)
+    return hus_verify_main(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", argv[1]);
 }

@@ -9,7 +9,8 @@
 ** support link, so both can be tried.
 **
 ** With --voting the same election has moved on: nominations closed and
-** decided, a pooled roll of two organisations (Northfield and Eastfield
+** decided, 5 general seats rather than 9 (nine candidates for nine seats
+** would all be elected, and a withdrawal would leave a seat empty), a pooled roll of two organisations (Northfield and Eastfield
 ** Left, 20 people in both, one household sharing an address), and voting
 ** open since a minute ago for a week.  It prints two voting links, one
 ** for a BAME member (who sees both contests) and one for a member who
@@ -355,6 +356,11 @@ static web_status build_voting(sqlite3 *db, void *vctx) {
   }
   ins(db, &s, "UPDATE nominations SET status = 'accepted' WHERE status = "
               "'submitted'", "");
+  ins(db, &s, "UPDATE contests SET seats = 5 WHERE election_id = ?1 AND "
+              "slug = 'general'", "i", el);
+  ins(db, &s, "UPDATE contest_constraints SET min_seats = 2 WHERE "
+              "contest_id = (SELECT id FROM contests WHERE election_id = ?1 "
+              "AND slug = 'general')", "i", el);
   ins(db, &s, "UPDATE elections SET phase = 'review', published_at = ?2 "
               "WHERE id = ?1", "ii", el, at[1]);
   org2 = ins(db, &s, "INSERT INTO orgs (slug, name, tz) VALUES (?1, ?2, ?3)",

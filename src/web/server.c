@@ -128,6 +128,9 @@ static void resp_reset(resp *p) {
     free(p->hdr_name[i]);
     free(p->hdr_value[i]);
   }
+  /* a private answer may hold secrets (voting codes in an export, a
+  ** reissued code): wiped before its memory goes back */
+  if (p->no_store && p->body.p) sodium_memzero(p->body.p, p->body.cap);
   wbuf_free(&p->body);
   memset(p, 0, sizeof *p);
   wbuf_init(&p->body, WBUF_PAGE_MAX);
@@ -144,8 +147,10 @@ static void fail(struct conn *c, int status, const char *code,
     page_message(&c->r, &c->p, status, title, text, "/", "Go to the start");
 }
 
-static void security_headers(struct MHD_Response *m, int no_store) {
-  MHD_add_response_header(m, "Content-Security-Policy", csp);
+static void security_headers(struct MHD_Response *m, int no_store,
+                             const char *own_csp) {
+  MHD_add_response_header(m, "Content-Security-Policy",
+                          own_csp ? own_csp : csp);
   MHD_add_response_header(m, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(m, "Referrer-Policy", "no-referrer");
   MHD_add_response_header(m, "X-Frame-Options", "DENY");
@@ -180,7 +185,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *mc, struct conn *c) {
   }
   MHD_add_response_header(m, "Content-Type",
                           p->ctype ? p->ctype : "text/html; charset=utf-8");
-  security_headers(m, p->no_store);
+  security_headers(m, p->no_store, p->csp);
   for (i = 0; i < p->nhdr; i++)
     if (MHD_add_response_header(m, p->hdr_name[i], p->hdr_value[i]) !=
         MHD_YES) {
@@ -233,7 +238,7 @@ static enum MHD_Result serve_static(struct MHD_Connection *mc,
   MHD_add_response_header(m, "Content-Type", f->ctype);
   MHD_add_response_header(m, "ETag", etag);
   MHD_add_response_header(m, "Cache-Control", "public, max-age=86400");
-  security_headers(m, 0);
+  security_headers(m, 0, NULL);
   ret = MHD_queue_response(mc, inm && strcmp(inm, etag) == 0 ? 304 : 200, m);
   MHD_destroy_response(m);
   return ret;

@@ -23,12 +23,24 @@
 //     and "Type numbers instead": after each, document.activeElement and
 //     the live region's text are asserted, and the hidden number fields
 //     follow; then review and cast;
-//  5. at 390 px no page scrolls sideways; every page has one h1 and every
+//  5. drag (an extra to the buttons): each ranked item has one grip,
+//     aria-hidden, out of the Tab order, touch-action none (the item and
+//     its buttons keep auto), at least 24 x 24 px; unranked ones have none.
+//     page.mouse down on the 3rd item's grip, move over the top of the
+//     1st: the dragged item and a drop line are marked, no item moved on
+//     the page, the fields unchanged; up: the list, the hidden number
+//     fields, the live region ("X moved to 1st of 4") and the focus (the
+//     moved item's Up) are as after the Up button.  A drag cancelled with
+//     Escape changes nothing (list, fields, live region, focus, marks).
+//     A drag of the 1st below the last moves it to 4th; at 390 px a touch
+//     drag (CDP touch events) moves the 3rd to 1st; the review lists the
+//     final order (no cast: the JS-on check casts with that code later);
+//  6. at 390 px no page scrolls sideways; every page has one h1 and every
 //     control a label; no console error (CSP violations are console
 //     errors; the expected 404/409/422 answers are not counted), no page
 //     error, no request leaves the server.
 // Screenshots: OUT/vote-{ballot,errors,review,receipt,js,js-ranked,
-// js-numbers}-{390,1280}.png.  No timing is asserted.  Prints "# casts: N" (for
+// js-numbers,drag,drag-done}-{390,1280}.png (drag: mid-drag).  No timing is asserted.  Prints "# casts: N" (for
 // vote.sh's database check) and "1..N" only without --start; exits 1 if
 // any check failed.
 import fs from 'node:fs';
@@ -418,6 +430,161 @@ async function withJs(code, width) {
   await ctx.close();
 }
 
+// Drag with page.mouse (and touch at 390 px) on the first contest; ends on
+// the review page without casting.
+async function dragging(code, width) {
+  const touch = width < 800;
+  const ctx = await context(width, touch ? { hasTouch: true } : {});
+  const p = await ctx.newPage();
+  const W = `JS on, ${width} px, drag`;
+  await p.goto(`${BASE}/v/${code}`);
+  const paper = await p.evaluate(paperFacts);
+  const cid = paper[0].id;
+  const x = paper[0].cands.slice(0, 4);
+  const names = (...k) => k.map((i) => x[i].name).join();
+  const fields = (...k) => JSON.stringify(Object.fromEntries(x.map((c) => [c.field, String(k.indexOf(x.indexOf(c)) + 1)])
+    .filter(([, v]) => v !== '0').sort()));
+  const st = async () => {
+    const s = await p.evaluate(jsState, cid);
+    s.fields = JSON.stringify(Object.fromEntries(Object.entries(s.fields).sort()));
+    return s;
+  };
+  const said = (text) => p.waitForFunction(([c, t]) => document.querySelector(
+    `fieldset.contest[data-contest="${c}"] [role=status]`)?.textContent === t, [cid, text], { timeout: 3000 })
+    .then(() => true, () => false);
+  const item = (c) => `fieldset.contest[data-contest="${cid}"] .js-ranked li[data-field="${c.field}"]`;
+  // viewport boxes of the grips and items, and the drag marks
+  const boxes = () => p.evaluate((c) => {
+    const fs = document.querySelector(`fieldset.contest[data-contest="${c}"]`);
+    const r = (e) => { const b = e.getBoundingClientRect(); return { x: b.x, y: b.y, w: b.width, h: b.height }; };
+    return [...fs.querySelectorAll('.js-ranked > li')].map((li) => ({
+      field: li.dataset.field, box: r(li), grip: r(li.querySelector('.js-grip')),
+      marks: ['js-dragging', 'js-drop-before', 'js-drop-after'].filter((k) => li.classList.contains(k)),
+    }));
+  }, cid);
+  const marks = (b) => b.filter((i) => i.marks.length).map((i) => `${i.field}:${i.marks.join('+')}`).join();
+  const at = (b, c) => b.find((i) => i.field === c.field);
+  const mid = (g) => [g.x + g.w / 2, g.y + g.h / 2];
+
+  for (const c of x) {
+    await p.click(`fieldset.contest[data-contest="${cid}"] .js-unranked li[data-field="${c.field}"] .js-add`);
+    await said(`${c.name} added as ${x.indexOf(c) + 1}${['st', 'nd', 'rd', 'th'][x.indexOf(c)]} of ${x.indexOf(c) + 1}`);
+  }
+  const g = await p.evaluate((c) => {
+    const fs = document.querySelector(`fieldset.contest[data-contest="${c}"]`);
+    const grips = [...fs.querySelectorAll('.js-grip')];
+    const li = fs.querySelector('.js-ranked > li');
+    const grip = li.querySelector('.js-grip');
+    const b = grip.getBoundingClientRect();
+    return {
+      ranked: fs.querySelectorAll('.js-ranked > li').length,
+      inRanked: grips.filter((e) => e.closest('.js-ranked')).length,
+      hidden: grips.every((e) => e.getAttribute('aria-hidden') === 'true'),
+      tabbable: grips.filter((e) => e.tabIndex >= 0 || e.querySelector('button, a, input, [tabindex]')).length,
+      touch: getComputedStyle(grip).touchAction, liTouch: getComputedStyle(li).touchAction,
+      upTouch: getComputedStyle(li.querySelector('.js-up')).touchAction,
+      w: b.width, h: b.height,
+    };
+  }, cid);
+  tap(g.ranked === 4 && g.inRanked === 4 && g.hidden && g.tabbable === 0 && g.touch === 'none' &&
+      g.liTouch === 'auto' && g.upTouch === 'auto' && g.w >= 24 && g.h >= 24,
+    `${W}: one aria-hidden grip per ranked item, none unranked, not in the Tab order, touch-action none on the grip only, ${g.w} x ${g.h} px`,
+    JSON.stringify(g));
+
+  // mouse: the 3rd item's grip onto the top of the 1st
+  await p.locator(`fieldset.contest[data-contest="${cid}"] .js-ranked`).evaluate((e) => e.scrollIntoView({ block: 'center' }));
+  const checks = [];
+  const expect = (what, ok, s) => { if (!ok) checks.push(`${what}: ${JSON.stringify(s)}`); };
+  let b0 = await boxes();
+  await p.mouse.move(...mid(at(b0, x[2]).grip));
+  await p.mouse.down();
+  await p.mouse.move(at(b0, x[0]).box.x + 60, at(b0, x[0]).box.y + 6, { steps: 8 });
+  let b = await boxes();
+  let s = await st();
+  expect('mid-drag: the 3rd marked as dragged, a drop line before the 1st', marks(b) ===
+    `${x[0].field}:js-drop-before,${x[2].field}:js-dragging`, marks(b));
+  expect('mid-drag: no item moved on the page', JSON.stringify(b.map((i) => i.box)) === JSON.stringify(b0.map((i) => i.box)),
+    { before: b0.map((i) => i.box), during: b.map((i) => i.box) });
+  expect('mid-drag: list and fields unchanged', s.ranked.join() === names(0, 1, 2, 3) && s.fields === fields(0, 1, 2, 3), s);
+  await shot(p, `drag-${width}`);
+  await p.mouse.up();
+  let ok = await said(`${x[2].name} moved to 1st of 4`);
+  s = await st();
+  b = await boxes();
+  expect('dropped on the 1st: moved to 1st, fields, live region, focus on its Up', ok && s.ranked.join() === names(2, 0, 1, 3) &&
+    s.fields === fields(2, 0, 1, 3) && s.focus.field === x[2].field && s.focus.list === 'ranked' && /js-up/.test(s.focus.cls) &&
+    s.focus.disabled === 'true' && marks(b) === '', { ...s, marks: marks(b) });
+  tap(checks.length === 0, `${W}: page.mouse drags the 3rd item's grip onto the 1st: drop line, then the order, number fields, "moved to 1st of 4" and focus as after Up`,
+    checks.join('\n'));
+
+  // Escape during a drag: nothing changes
+  checks.length = 0;
+  const before = s;
+  b0 = b;
+  await p.mouse.move(...mid(at(b0, x[3]).grip));
+  await p.mouse.down();
+  await p.mouse.move(at(b0, x[2]).box.x + 60, at(b0, x[2]).box.y + 6, { steps: 8 });
+  b = await boxes();
+  expect('mid-drag: a drop line before the 1st', marks(b) === [x[2], x[3]].map((c) => c === x[2] ? `${c.field}:js-drop-before` : `${c.field}:js-dragging`).join(), marks(b));
+  await p.keyboard.press('Escape');
+  b = await boxes();
+  expect('Escape: the marks go at once', marks(b) === '', marks(b));
+  await p.mouse.move(at(b0, x[2]).box.x + 60, at(b0, x[2]).box.y + 2, { steps: 3 });
+  await p.mouse.up();
+  await p.waitForTimeout(400); // the live region is written 50 ms after a change
+  s = await st();
+  b = await boxes();
+  expect('Escape, move, up: list, fields, live region and focus unchanged', s.ranked.join() === before.ranked.join() &&
+    s.fields === before.fields && s.status === before.status && s.focus.field === before.focus.field &&
+    s.focus.cls === before.focus.cls && marks(b) === '', { ...s, marks: marks(b) });
+  tap(checks.length === 0, `${W}: a drag cancelled with Escape changes nothing`, checks.join('\n'));
+
+  // the 1st below the last (a drop line after it), then touch
+  checks.length = 0;
+  b0 = b;
+  await p.mouse.move(...mid(at(b0, x[2]).grip));
+  await p.mouse.down();
+  const last = at(b0, x[3]).box;
+  await p.mouse.move(last.x + 60, last.y + last.h - 4, { steps: 10 });
+  b = await boxes();
+  expect('mid-drag: a drop line after the last', marks(b) === `${x[2].field}:js-dragging,${x[3].field}:js-drop-after`, marks(b));
+  await p.mouse.up();
+  ok = await said(`${x[2].name} moved to 4th of 4`);
+  s = await st();
+  expect('dropped below the last: 4th', ok && s.ranked.join() === names(0, 1, 3, 2) && s.fields === fields(0, 1, 3, 2) &&
+    s.focus.field === x[2].field && /js-up/.test(s.focus.cls) && s.focus.disabled === 'false', s);
+  let want = [0, 1, 3, 2];
+  if (touch) {
+    b0 = await boxes();
+    const cdp = await ctx.newCDPSession(p);
+    const [gx, gy] = mid(at(b0, x[3]).grip);
+    const top = at(b0, x[0]).box;
+    const t = (type, pts) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: pts });
+    await t('touchStart', [{ x: gx, y: gy }]);
+    for (let k = 1; k <= 8; k++) await t('touchMove', [{ x: gx, y: gy + (top.y + 6 - gy) * k / 8 }]);
+    b = await boxes();
+    expect('touch mid-drag: a drop line before the 1st', marks(b) === `${x[0].field}:js-drop-before,${x[3].field}:js-dragging`, marks(b));
+    await t('touchEnd', []);
+    ok = await said(`${x[3].name} moved to 1st of 4`);
+    s = await st();
+    expect('touch drop: 1st', ok && s.ranked.join() === names(3, 0, 1, 2) && s.fields === fields(3, 0, 1, 2) &&
+      s.focus.field === x[3].field && /js-up/.test(s.focus.cls), s);
+    want = [3, 0, 1, 2];
+  }
+  await shot(p, `drag-done-${width}`);
+  tap(checks.length === 0, `${W}: the 1st dragged below the last becomes 4th${touch ? '; a touch drag moves the 3rd to 1st' : ''}`,
+    checks.join('\n'));
+
+  await p.click('#ballot button[type=submit]');
+  await p.waitForLoadState('load');
+  const list = await p.evaluate(() => {
+    const sec = document.querySelector('section.review-contest');
+    return sec ? [...sec.querySelectorAll('ol.review li')].map((l) => l.textContent) : [];
+  });
+  tap(list.join() === names(...want), `${W}: the review lists the dragged order`, JSON.stringify({ list, want: names(...want) }));
+  await ctx.close();
+}
+
 // The /v page, malformed and unknown codes, a replaced code.
 async function codes(code) {
   const ctx = await context(390, { javaScriptEnabled: false });
@@ -474,9 +641,11 @@ try {
 note(`Chromium ${browser.version()}, server ${BASE}, ${CODES.length} codes`);
 await step('codes', () => codes(CODES[1]));
 await step('nojs 390', () => noJs(CODES[0], 390));
+await step('drag 390', () => dragging(CODES[1], 390));
 await step('js 390', () => withJs(CODES[1], 390));
 if (CODES.length >= 4) {
   await step('nojs 1280', () => noJs(CODES[2], 1280));
+  await step('drag 1280', () => dragging(CODES[3], 1280));
   await step('js 1280', () => withJs(CODES[3], 1280));
 } else note('two codes only: no casts at 1280 px');
 tap(consoleErrors.length === 0 && pageErrors.length === 0 && pagesSeen >= 8,

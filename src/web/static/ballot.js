@@ -16,6 +16,16 @@
 // next ranked item's Remove button, or the "Your ranking" heading.  Each
 // contest has a role=status region that says what happened ("Ada Brennan
 // moved to 2nd of 5").  Every action is Tab plus Enter or Space.
+//
+// Drag is an extra (the buttons are the way that needs no pointer, WCAG
+// 2.2 SC 2.5.7): each ranked item has an aria-hidden grip that pointer
+// events (mouse, pen, touch: touch-action none on the grip only) drag up
+// or down the ranking.  While dragging, a line shows where the item would
+// go (a class: box-shadow, so nothing moves); letting go calls the same
+// moveTo as Up and Down, so the fields, the announcement and the focus (on
+// the moved item's Up button) are the same.  Escape or a cancelled
+// pointer ends the drag with nothing changed.  Unranked candidates have no
+// grip: their Add button ranks them.
 'use strict';
 (function () {
   const form = document.getElementById('ballot');
@@ -110,14 +120,18 @@
       c.remove = button('secondary js-remove', 'Remove', '', ` ${c.name}`);
       const rb = el('span', 'js-buttons');
       rb.append(c.up, c.down, c.remove);
-      c.r.append(rn, rb, extras());
+      c.grip = el('span', 'js-grip');
+      c.grip.setAttribute('aria-hidden', 'true');
+      c.grip.title = `Drag to move ${c.name}`;
+      c.r.append(c.grip, rn, rb, extras());
       c.r.dataset.field = c.input.name;
       c.u = el('li', 'js-item');
       c.u.dataset.field = c.input.name;
       c.add = button('js-add', 'Add', '', ` ${c.name}`);
       c.u.append(el('span', 'js-name', c.name), c.add, extras());
-      c.up.addEventListener('click', () => move(c, -1, c.up));
-      c.down.addEventListener('click', () => move(c, 1, c.down));
+      c.up.addEventListener('click', () => moveTo(c, ranked.indexOf(c) - 1, c.up));
+      c.down.addEventListener('click', () => moveTo(c, ranked.indexOf(c) + 1, c.down));
+      grip(c);
       c.remove.addEventListener('click', () => remove(c));
       c.add.addEventListener('click', () => add(c));
       c.input.addEventListener('input', () => { if (numbers) { const r = read(); if (r.ok) { ranked = r.list; render(); } } });
@@ -168,9 +182,9 @@
       window.setTimeout(() => { status.textContent = text; }, 50);
     }
 
-    function move(c, by, focus) {
+    // c to place j (0 = first), focus on focus: Up, Down and drag
+    function moveTo(c, j, focus) {
       const i = ranked.indexOf(c);
-      const j = i + by;
       if (i < 0 || j < 0 || j >= ranked.length) return; // aria-disabled
       ranked.splice(i, 1);
       ranked.splice(j, 0, c);
@@ -179,6 +193,90 @@
       focus.focus();
       say(`${c.name} moved to ${ordinal(j + 1)} of ${ranked.length}`);
     }
+
+    // ---- drag: drag is null, or {c, id (pointer), x0, y0, y, on (moved
+    // past 5 px), at (the place it would drop at, or null), raf}
+    let drag = null;
+
+    // the place among the other ranked items above whose middle y is
+    function place(y) {
+      const rest = ranked.filter((x) => x !== drag.c);
+      for (const [k, x] of rest.entries()) {
+        const b = x.r.getBoundingClientRect();
+        if (y < b.top + b.height / 2) return k;
+      }
+      return rest.length;
+    }
+
+    // mark where the item would go: a line before or after a neighbour
+    function over() {
+      const i = ranked.indexOf(drag.c);
+      const j = place(drag.y);
+      const rest = ranked.filter((x) => x !== drag.c);
+      drag.at = j === i ? null : j;
+      for (const x of rest) {
+        x.r.classList.toggle('js-drop-before', drag.at !== null && x === rest[j]);
+        x.r.classList.toggle('js-drop-after', drag.at !== null && j === rest.length && x === rest[j - 1]);
+      }
+    }
+
+    // near the top or bottom of the window, scroll (touch cannot, here)
+    function edge() {
+      if (!drag) return;
+      const by = drag.y < 48 ? -12 : drag.y > window.innerHeight - 48 ? 12 : 0;
+      if (by) {
+        window.scrollBy(0, by);
+        over();
+      }
+      drag.raf = window.requestAnimationFrame(edge);
+    }
+
+    function stop() {
+      if (!drag) return;
+      const c = drag.c;
+      if (drag.raf) window.cancelAnimationFrame(drag.raf);
+      if (c.grip.hasPointerCapture(drag.id)) c.grip.releasePointerCapture(drag.id);
+      drag = null;
+      ol.classList.remove('js-drag-on');
+      for (const x of cands) x.r.classList.remove('js-dragging', 'js-drop-before', 'js-drop-after');
+    }
+
+    function grip(c) {
+      const g = c.grip;
+      g.addEventListener('pointerdown', (e) => {
+        if (drag || !e.isPrimary || e.button !== 0 || !ranked.includes(c)) return;
+        e.preventDefault(); // no text selection, no focus change
+        g.setPointerCapture(e.pointerId);
+        drag = { c, id: e.pointerId, x0: e.clientX, y0: e.clientY, y: e.clientY, on: false, at: null, raf: 0 };
+      });
+      g.addEventListener('pointermove', (e) => {
+        if (!drag || drag.c !== c || e.pointerId !== drag.id) return;
+        drag.y = e.clientY;
+        if (!drag.on) {
+          if (Math.abs(e.clientX - drag.x0) + Math.abs(e.clientY - drag.y0) < 5) return;
+          drag.on = true;
+          c.r.classList.add('js-dragging');
+          ol.classList.add('js-drag-on');
+          drag.raf = window.requestAnimationFrame(edge);
+        }
+        over();
+      });
+      g.addEventListener('pointerup', (e) => {
+        if (!drag || drag.c !== c || e.pointerId !== drag.id) return;
+        const j = drag.on ? drag.at : null;
+        stop();
+        if (j !== null) moveTo(c, j, c.up);
+      });
+      g.addEventListener('pointercancel', stop);
+      g.addEventListener('lostpointercapture', stop);
+      g.addEventListener('contextmenu', (e) => e.preventDefault()); // a long touch
+    }
+    document.addEventListener('keydown', (e) => {
+      if (drag && e.key === 'Escape') {
+        e.preventDefault();
+        stop();
+      }
+    });
 
     function add(c) {
       if (ranked.includes(c)) return;

@@ -173,16 +173,21 @@ need:
 
 # make run: count the bundled example, then serve the election service on
 # 127.0.0.1:8080 with a demo database (invented names) built on first use.
-# make run DB=FILE serves another file; make run DEMO=0 starts empty.
-DB       ?= $(BUILD)/demo.db
+# make run DEMO=voting: the demo with voting open (its own file; it prints
+# two voting links).  make run DB=FILE serves another file; DEMO=0 starts
+# empty.  Email is written to $(BUILD)/mail/*.eml, never sent (MAIL=...).
 DEMO     ?= 1
+DB       ?= $(if $(filter voting,$(DEMO)),$(BUILD)/demo-voting.db,$(BUILD)/demo.db)
 LISTEN   ?= 127.0.0.1:8080
+MAIL     ?= dir:$(BUILD)/mail
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/hustings count examples/branch-committee.blt
-	@if [ "$(DEMO)" = 1 ] && [ ! -e "$(DB)" ]; then \
-	  $(BUILD)/hustings demo --db "$(DB)" || exit 1; fi
-	exec $(BUILD)/hustings serve --db "$(DB)" --listen $(LISTEN)
+	@if [ "$(DEMO)" != 0 ] && [ ! -e "$(DB)" ]; then \
+	  $(BUILD)/hustings demo --db "$(DB)" \
+	    $(if $(filter voting,$(DEMO)),--voting) || exit 1; fi
+	@mkdir -p $(BUILD)/mail
+	exec $(BUILD)/hustings serve --db "$(DB)" --listen $(LISTEN) --mail "$(MAIL)"
 
 build-tests: $(BUILD)/hustings $(UNIT_BIN) $(WEBT_BIN) $(TOOL_BIN)
 

@@ -341,6 +341,23 @@ static void h_election(req *r, resp *p) {
     page_href(&href, "/e/%s/checklist", e.slug);
     put_link(b, wbuf_str(&href), "Compare their answers", NULL);
     href.len = 0;
+    if (e.phase == PHASE_VOTING) {
+      wbuf_puts(b, "</li><li>");
+      put_link(b, "/v", "Vote: enter the code from your letter or email",
+               NULL);
+    }
+    if (e.phase >= PHASE_VOTING) {
+      wbuf_puts(b, "</li><li>");
+      page_href(&href, "/e/%s/key", e.slug);
+      put_link(b, wbuf_str(&href), "The election's signing key", NULL);
+      href.len = 0;
+    }
+    if (e.phase >= PHASE_COUNTED) {
+      wbuf_puts(b, "</li><li>");
+      page_href(&href, "/e/%s/results", e.slug);
+      put_link(b, wbuf_str(&href), "Results", NULL);
+      href.len = 0;
+    }
     wbuf_puts(b, "</li></ul>\n");
   }
 

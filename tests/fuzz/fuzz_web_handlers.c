@@ -2,7 +2,10 @@
 ** fuzz_web_handlers.c: libFuzzer target for every page and API handler
 ** of the service, on a real database (tests/fuzz/build.sh).
 **
-** Once: a demo database (hustings demo) in a temporary directory, its key,
+** Once: a demo database (hustings demo --voting: voting open, so the
+** voter's pages, the voting administration and, after a fuzzed close,
+** the results have something to work on) in a temporary directory, its
+** key,
 ** and an administrator of its organisation.  Per input: the first byte
 ** picks a route from the route tables (all but p_auth.c's, whose argon2
 ** hashing would make each run take a tenth of a second); the rest, split
@@ -45,17 +48,18 @@ static void init(void) {
   static const route *const tables[] = {routes_public, routes_nominate,
                                         routes_publish, routes_admin,
                                         routes_review, routes_api,
-                                        routes_roll};
+                                        routes_roll,   routes_voting,
+                                        routes_results, routes_vote};
   static char dir[] = "/tmp/fuzz_web_handlersXXXXXX";
   char path[128], err[256];
-  char *argv[] = {"demo", "--db", path, NULL};
+  char *argv[] = {"demo", "--db", path, "--voting", NULL};
   const route **all;
   size_t t, n = 0;
   const route *rt;
   sqlite3_stmt *st;
   if (!mkdtemp(dir)) abort();
   snprintf(path, sizeof path, "%s/f.db", dir);
-  if (web_demo_main(3, argv) != 0) abort();
+  if (web_demo_main(4, argv) != 0) abort();
   if (db_init(path, err, sizeof err) != WEB_OK) abort();
   if (auth_load_key(path, err, sizeof err) != WEB_OK) abort();
   st = db_stmt(db_get(), "INSERT INTO admins (email, name, pw_hash, "
@@ -88,12 +92,16 @@ static size_t captures(const char *pattern) {
   return n;
 }
 
-/* No "<script" but the word count's, no "javascript:" in an href. */
+/* No "<script" but ours (the word count's, the ballot's), no
+** "javascript:" in an href. */
 static void check_html(const char *s) {
   static const char ok[] = "<script src=\"/static/wordcount.js\" defer>";
+  static const char ok2[] = "<script src=\"/static/ballot.js\" defer>";
   const char *p;
   for (p = strstr(s, "<script"); p; p = strstr(p + 1, "<script"))
-    if (strncmp(p, ok, sizeof ok - 1) != 0) abort();
+    if (strncmp(p, ok, sizeof ok - 1) != 0 &&
+        strncmp(p, ok2, sizeof ok2 - 1) != 0)
+      abort();
   for (p = strstr(s, "href=\""); p; p = strstr(p + 1, "href=\""))
     if (strncasecmp(p + 6, "javascript:", 11) == 0) abort();
 }

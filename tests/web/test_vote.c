@@ -206,7 +206,7 @@ static size_t fields_of(const char *html, int64_t contest, char names[][32],
 ** rotated by shift) and, for a BAME member, kb of the BAME seat. */
 static void vote(int who, size_t k, size_t shift, size_t kb) {
   char addr[64], code[27], csrf[65], names[16][32], bnames[4][32];
-  char nums[24][8];
+  char nums[24][24];
   const char *f[64];
   size_t n, nb, i, m = 0;
   hc_resp *r;

@@ -317,15 +317,6 @@ static int load(req *r, resp *p, svc_election *e) {
   return page_election(r, p, r->param[0], e, 1);
 }
 
-/* A positive id from a path segment, else 0. */
-static int64_t path_id(const char *s) {
-  char *end;
-  long long v;
-  if (!s || *s < '1' || *s > '9' || strlen(s) > 15) return 0;
-  v = strtoll(s, &end, 10);
-  return *end ? 0 : (int64_t)v;
-}
-
 /* ------------------------------------------------------------ elections */
 
 static const jfield election_fields[] = {
@@ -767,7 +758,7 @@ static void patch_question(req *r, resp *p) {
   size_t n = 0, i;
   json_t *o;
   svc_question_input in;
-  int64_t id = path_id(r->param[1]);
+  int64_t id = req_path_id(r->param[1]);
   verr v;
   web_status s;
   if (!load(r, p, &e)) return;
@@ -797,7 +788,7 @@ out:
 static void post_question_move(req *r, resp *p) {
   svc_election e;
   json_t *o;
-  int64_t id = path_id(r->param[1]);
+  int64_t id = req_path_id(r->param[1]);
   verr v;
   int dir;
   web_status s;
@@ -935,7 +926,7 @@ static void post_branch_link(req *r, resp *p) {
   svc_election e;
   json_t *o;
   verr v;
-  int64_t id = path_id(r->param[1]);
+  int64_t id = req_path_id(r->param[1]);
   char tok[TOKEN_LEN + 1];
   web_status s;
   if (!load(r, p, &e)) return;
@@ -1032,7 +1023,7 @@ static void post_token(req *r, resp *p) {
 
 static void delete_token(req *r, resp *p) {
   verr v;
-  int64_t id = path_id(r->param[0]);
+  int64_t id = req_path_id(r->param[0]);
   web_status s;
   v.n = 0;
   s = id ? svc_token_revoke(r->admin_id, id, r->actor, r->now, &v)

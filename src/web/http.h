@@ -117,6 +117,12 @@ const char *req_header(const req *r, const char *name);
 /* A query parameter as a non-negative whole number (at most 15 digits):
 ** dflt when absent, -1 when malformed. */
 int64_t req_query_int(const req *r, const char *name, int64_t dflt);
+/* A query parameter's value if it is valid UTF-8 of at most max bytes
+** with no NUL, else NULL. */
+const char *req_query_text(const req *r, const char *name, size_t max);
+/* A positive id from a path segment ("12"; no sign, zero or leading zero,
+** at most 15 digits), else 0. */
+int64_t req_path_id(const char *s);
 /* Adds a response header (copied).  Past RESP_MAX_HEADERS it is dropped
 ** and the body's err is set, so the response becomes a 500. */
 void resp_header(resp *p, const char *name, const char *value);

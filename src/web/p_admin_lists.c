@@ -23,13 +23,6 @@ static int editable(const svc_election *e) {
   return e->phase == PHASE_SETUP || e->phase == PHASE_NOMINATIONS;
 }
 
-/* A positive id from a path segment, or 0. */
-static int64_t path_id(const char *s) {
-  char *end;
-  long long v = s ? strtoll(s, &end, 10) : 0;
-  return s && *s && !*end && v > 0 ? (int64_t)v : 0;
-}
-
 /* ------------------------------------------------------------ questions */
 
 /* The question form (new when q is NULL).  sent: show the submitted
@@ -168,7 +161,7 @@ void adm_questions_post(req *r, resp *p) {
 /* Finds question r->param[1] of e into a list *q (to free) and *one. */
 static int load_question(req *r, resp *p, const svc_election *e,
                          svc_question **q, size_t *n, svc_question **one) {
-  int64_t id = path_id(r->param[1]);
+  int64_t id = req_path_id(r->param[1]);
   size_t i;
   web_status s = svc_questions(db_get(), e->id, q, n);
   *one = NULL;
@@ -246,7 +239,7 @@ void adm_question_move_post(req *r, resp *p) {
   svc_election e;
   verr v = {0};
   const char *dir = form_get(&r->body, "dir");
-  int64_t id = path_id(r->param[1]);
+  int64_t id = req_path_id(r->param[1]);
   web_status s;
   int status;
   if (!adm_load(r, p, &e))
@@ -394,7 +387,7 @@ void adm_categories_post(req *r, resp *p) {
 void adm_category_post(req *r, resp *p) {
   svc_election e;
   verr v = {0};
-  int64_t id = path_id(r->param[1]);
+  int64_t id = req_path_id(r->param[1]);
   const char *label;
   web_status s = WEB_EINVALID;
   size_t i;
@@ -526,7 +519,7 @@ void adm_branch_link_post(req *r, resp *p) {
   size_t n = 0, i;
   verr v = {0};
   char link[TOKEN_LEN + 1] = "", name[SVC_BRANCH_MAX + 1] = "";
-  int64_t id = path_id(r->param[1]);
+  int64_t id = req_path_id(r->param[1]);
   web_status s;
   int status;
   if (!adm_load(r, p, &e))

@@ -41,22 +41,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-/* A positive id from a path segment, else 0. */
-static int64_t path_id(const char *s) {
-  char *end;
-  long long v;
-  if (!s || *s < '1' || *s > '9' || strlen(s) > 15) return 0;
-  v = strtoll(s, &end, 10);
-  return *end ? 0 : (int64_t)v;
-}
-
-/* A query value if it is valid UTF-8 of at most max bytes, else NULL. */
-static const char *query_text(const req *r, const char *name, size_t max) {
-  size_t n = 0;
-  const char *s = form_value(&r->query, name, &n);
-  if (!s || n > max || strlen(s) != n || !utf8_valid(s, n)) return NULL;
-  return s;
-}
 
 /* Unix seconds as RFC 3339 UTC, or "" when 0. */
 static void utc_string(int64_t t, char out[24]) {
@@ -203,14 +187,14 @@ static void h_roll(req *r, resp *p) {
   svc_voter *v = NULL;
   svc_roll_query q;
   int64_t total = 0;
-  const char *status_s = query_text(r, "status", 10);
+  const char *status_s = req_query_text(r, "status", 10);
   web_status s;
   wbuf *b = &p->body;
   if (!page_org(r, p, form_get(&r->query, "org"), &o, &all, &nall)) return;
   memset(&q, 0, sizeof q);
-  q.q = query_text(r, "q", QUERY_TEXT_MAX);
-  q.tag = query_text(r, "tag", ROLL_TAG_MAX);
-  q.after = query_text(r, "after", ROLL_MEMBER_MAX);
+  q.q = req_query_text(r, "q", QUERY_TEXT_MAX);
+  q.tag = req_query_text(r, "tag", ROLL_TAG_MAX);
+  q.after = req_query_text(r, "after", ROLL_MEMBER_MAX);
   q.limit = PAGE_VOTERS;
   if (!status_parse(status_s, &q.status)) q.status = SVC_ROLL_ACTIVE;
   s = svc_roll_summary_get(db, o.id, &sum);
@@ -462,7 +446,7 @@ static void h_report(req *r, resp *p) {
   sqlite3 *db = db_get();
   svc_import imp;
   svc_roll_org o;
-  int64_t id = path_id(r->param[0]);
+  int64_t id = req_path_id(r->param[0]);
   const char *line, *nl;
   wbuf *b = &p->body;
   web_status s;
@@ -675,9 +659,9 @@ static void api_voters(req *r, resp *p) {
   e.n = 0;
   if (!api_org(r, p, &o)) return;
   memset(&q, 0, sizeof q);
-  q.q = query_text(r, "q", QUERY_TEXT_MAX);
-  q.tag = query_text(r, "tag", ROLL_TAG_MAX);
-  q.after = query_text(r, "after", ROLL_MEMBER_MAX);
+  q.q = req_query_text(r, "q", QUERY_TEXT_MAX);
+  q.tag = req_query_text(r, "tag", ROLL_TAG_MAX);
+  q.after = req_query_text(r, "after", ROLL_MEMBER_MAX);
   if (form_get(&r->query, "q") && !q.q)
     verr_add(&e, "q", "invalid", "q must be UTF-8 text of at most %d bytes.",
              QUERY_TEXT_MAX);
@@ -807,7 +791,7 @@ static void api_imports(req *r, resp *p) {
 
 static void api_import_get(req *r, resp *p) {
   svc_roll_org o;
-  int64_t id = path_id(r->param[1]);
+  int64_t id = req_path_id(r->param[1]);
   if (!api_org(r, p, &o)) return;
   if (!id) api_fail(p, WEB_ENOTFOUND, NULL, NULL, NULL);
   else answer_import(p, 200, &o, id);

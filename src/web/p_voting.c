@@ -61,23 +61,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-/* A positive id from a path segment, else 0. */
-static int64_t path_id(const char *s) {
-  char *end;
-  long long v;
-  if (!s || *s < '1' || *s > '9' || strlen(s) > 15) return 0;
-  v = strtoll(s, &end, 10);
-  return *end ? 0 : (int64_t)v;
-}
-
-/* A query value if it is valid UTF-8 of at most max bytes with no NUL,
-** else NULL. */
-static const char *query_text(const req *r, const char *name, size_t max) {
-  size_t n = 0;
-  const char *s = form_value(&r->query, name, &n);
-  if (!s || n > max || strlen(s) != n || !utf8_valid(s, n)) return NULL;
-  return s;
-}
 
 /* A whole number with thousands separated: 1,234,567. */
 static void put_num(wbuf *b, int64_t v) {
@@ -755,7 +738,7 @@ static void h_electors(req *r, resp *p) {
   svc_election e;
   svc_elector_row *x = NULL;
   size_t n = 0;
-  const char *q = query_text(r, "q", QUERY_TEXT_MAX);
+  const char *q = req_query_text(r, "q", QUERY_TEXT_MAX);
   int64_t page = req_query_int(r, "page", 1);
   web_status s;
   wbuf *b = &p->body;
@@ -816,7 +799,7 @@ static void h_electors(req *r, resp *p) {
 
 static void h_reissue(req *r, resp *p) {
   svc_election e;
-  int64_t id = path_id(r->param[1]);
+  int64_t id = req_path_id(r->param[1]);
   const char *deliver = form_get(&r->body, "deliver");
   char code[CRED_TEXT], grouped[CRED_GROUPED];
   verr v;
@@ -1058,7 +1041,7 @@ static void api_electors(req *r, resp *p) {
   svc_election e;
   svc_elector_row *x = NULL;
   size_t n = 0, i, shown;
-  const char *q = query_text(r, "q", QUERY_TEXT_MAX);
+  const char *q = req_query_text(r, "q", QUERY_TEXT_MAX);
   int64_t limit = req_query_int(r, "limit", 50);
   int64_t offset = req_query_int(r, "offset", 0);
   verr v;
@@ -1122,7 +1105,7 @@ static void api_reissue(req *r, resp *p) {
   static const char *const keys[] = {"deliver", NULL};
   svc_election e;
   json_t *o;
-  int64_t id = path_id(r->param[1]);
+  int64_t id = req_path_id(r->param[1]);
   const char *deliver;
   char code[CRED_TEXT], grouped[CRED_GROUPED];
   verr v;

@@ -22,6 +22,21 @@ int64_t req_query_int(const req *r, const char *name, int64_t dflt) {
   return *end ? -1 : (int64_t)v;
 }
 
+int64_t req_path_id(const char *s) {
+  char *end;
+  long long v;
+  if (!s || *s < '1' || *s > '9' || strlen(s) > 15) return 0;
+  v = strtoll(s, &end, 10);
+  return *end ? 0 : (int64_t)v;
+}
+
+const char *req_query_text(const req *r, const char *name, size_t max) {
+  size_t n = 0;
+  const char *s = form_value(&r->query, name, &n);
+  if (!s || n > max || strlen(s) != n || !utf8_valid(s, n)) return NULL;
+  return s;
+}
+
 void page_href(wbuf *b, const char *fmt, ...) {
   va_list ap;
   const char *run = fmt;

@@ -25,37 +25,9 @@ BUILD=${1:-build}
 OUT=$BUILD/browser
 HUST=$BUILD/hustings
 
-skip() {
-  echo "# SKIP browser vote test: $*"
-  exit 0
-}
-[ -x /usr/bin/chromium ] ||
-  skip "no /usr/bin/chromium; run: apt-get install chromium (or make browser-deps as root)"
-command -v node >/dev/null ||
-  skip "no node; run: apt-get install nodejs npm, then make browser-deps"
-if [ ! -f "$OUT/node_modules/.stamp" ] ||
-  [ ! -d "$OUT/node_modules/playwright-core" ]; then
-  skip "no playwright-core in $OUT/node_modules; run: make browser-deps"
-fi
-[ -x "$HUST" ] || { echo "not ok 1 - $HUST is built"; echo "1..1"; exit 1; }
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-show() { sed 's/^/#   /' "$1" | head -"${2:-10}"; }
-
-TMP=$(mktemp -d) || exit 1
-pid=
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+NAME=vote
+# shellcheck source=tests/browser/lib.sh
+. tests/browser/lib.sh
 DB=$TMP/vote.db
 mkdir -p "$OUT"
 rm -f "$OUT"/vote-*.png

@@ -63,7 +63,8 @@ static int read_file(const char *dir, const char *name, char **out,
     snprintf(why, cap, "path too long");
     return -1;
   }
-  fd = open(path, O_RDONLY | O_NOFOLLOW);
+  /* O_NONBLOCK: a FIFO in the folder must not hang us before fstat */
+  fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return 1;
     snprintf(why, cap, "cannot open: %s", strerror(errno));

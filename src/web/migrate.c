@@ -281,6 +281,9 @@ static const char *const migrations[] = {
     " election_id INTEGER PRIMARY KEY REFERENCES elections,"
     " salt BLOB NOT NULL CHECK(length(salt) = 16),"
     " pk BLOB NOT NULL CHECK(length(pk) = 32),"
+    /* seeds each voter's candidate order; erased at publication, so the
+    ** orders (which a ranking may follow) cannot be recomputed later */
+    " order_salt BLOB CHECK(order_salt IS NULL OR length(order_salt) = 16),"
     " created_at INTEGER NOT NULL) STRICT;\n"
     "CREATE TABLE results ("
     " contest_id INTEGER PRIMARY KEY REFERENCES contests,"

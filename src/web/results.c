@@ -27,6 +27,7 @@
 ** Ownership: every buffer is this file's and freed before returning;
 ** results_file data is the caller's (results_file_free).
 */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -817,6 +818,11 @@ static web_status pack_read(sqlite3 *db, pack *p) {
   return rc == SQLITE_DONE ? WEB_OK : db_status(rc);
 }
 
+/* Set when a pack is published: the WAL still holds frames from before
+** its clean-up (credentials, the per-commit frames of each cast), so it is
+** truncated, and tried again at every tick until that succeeds. */
+static atomic_int wal_dirty;
+
 static web_status store_pack(sqlite3 *db, void *ctx) {
   pack *p = ctx;
   sqlite3_stmt *st = db_stmt(
@@ -848,9 +854,20 @@ static web_status store_pack(sqlite3 *db, void *ctx) {
   sqlite3_bind_int64(st, 6, p->now);
   if ((s = db_exec_stmt(st)) != WEB_OK) return s;
   if (sqlite3_changes(db) != 1) return WEB_OK;
-  /* clean-up at publication (§7.6) */
+  /* clean-up at publication (§7.6): the codes, who voted (the turnout
+  ** is the receipts' count from now on), the orders' salt */
   st = db_stmt(db, "DELETE FROM credentials WHERE elector_id IN"
                    " (SELECT id FROM electors WHERE election_id = ?1)");
+  if (!st) return WEB_EDB;
+  sqlite3_bind_int64(st, 1, p->election_id);
+  if ((s = db_exec_stmt(st)) != WEB_OK) return s;
+  st = db_stmt(db, "UPDATE electors SET voted = 0 WHERE election_id = ?1"
+                   " AND voted = 1");
+  if (!st) return WEB_EDB;
+  sqlite3_bind_int64(st, 1, p->election_id);
+  if ((s = db_exec_stmt(st)) != WEB_OK) return s;
+  st = db_stmt(db, "UPDATE election_keys SET order_salt = NULL WHERE"
+                   " election_id = ?1");
   if (!st) return WEB_EDB;
   sqlite3_bind_int64(st, 1, p->election_id);
   if ((s = db_exec_stmt(st)) != WEB_OK) return s;
@@ -929,15 +946,7 @@ static int publish_one(int64_t election_id, int64_t now) {
   if (s != WEB_OK && s != WEB_ENOTFOUND)
     fprintf(stderr, "hustings: results: publishing election %lld: %s\n",
             (long long)election_id, web_strerror(s));
-  if (s == WEB_OK && p.stored) {
-    /* old WAL frames would outlive the deleted credentials (§2) */
-    sqlite3_stmt *st = db_stmt(db, "PRAGMA wal_checkpoint(TRUNCATE)");
-    if (st) {
-      while (sqlite3_step(st) == SQLITE_ROW) {
-      }
-      sqlite3_reset(st);
-    }
-  }
+  if (s == WEB_OK && p.stored) atomic_store(&wal_dirty, 1);
   wbuf_free(&p.txt);
   wbuf_free(&p.receipts);
   wbuf_free(&p.sums);
@@ -960,6 +969,19 @@ static web_status ids_of(sqlite3 *db, const char *sql, int64_t *out,
 }
 
 #define TICK_BATCH 64
+
+
+static void wal_truncate(sqlite3 *db) {
+  int rc, log = -1, ckpt = -1;
+  if (!atomic_load(&wal_dirty)) return;
+  db_reset_all(); /* no read snapshot of ours may pin the WAL */
+  /* a short wait: writers queue behind a TRUNCATE that waits for readers */
+  sqlite3_busy_timeout(db, 200);
+  rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log,
+                                 &ckpt);
+  sqlite3_busy_timeout(db, 5000);
+  if (rc == SQLITE_OK && log == 0) atomic_store(&wal_dirty, 0);
+}
 
 int svc_results_tick(int64_t now) {
   sqlite3 *db = db_get();
@@ -989,6 +1011,7 @@ int svc_results_tick(int64_t now) {
              id, TICK_BATCH, &n) != WEB_OK)
     return done;
   for (i = 0; i < n; i++) done += publish_one(id[i], now);
+  wal_truncate(db);
   return done;
 }
 

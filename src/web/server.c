@@ -160,6 +160,18 @@ static void security_headers(struct MHD_Response *m, int no_store,
   if (no_store) MHD_add_response_header(m, "Cache-Control", "no-store");
 }
 
+struct secret {
+  char *p;
+  size_t n;
+};
+
+static void wipe_free(void *cls) {
+  struct secret *sec = cls;
+  sodium_memzero(sec->p, sec->n);
+  free(sec->p);
+  free(sec);
+}
+
 static enum MHD_Result send_resp(struct MHD_Connection *mc, struct conn *c) {
   resp *p = &c->p;
   struct MHD_Response *m;
@@ -178,8 +190,24 @@ static enum MHD_Result send_resp(struct MHD_Connection *mc, struct conn *c) {
   }
   body = wbuf_take(&p->body, &len);
   if (!body) return MHD_NO;
-  m = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+  if (p->no_store) {
+    /* a private answer may hold secrets (voting codes in an export, a
+    ** reissued code, a receipt): wiped when libmicrohttpd is done */
+    struct secret *sec = malloc(sizeof *sec);
+    m = sec ? MHD_create_response_from_buffer_with_free_callback_cls(
+                  len, body, wipe_free, sec)
+            : NULL;
+    if (m) {
+      sec->p = body;
+      sec->n = len;
+    } else {
+      free(sec);
+    }
+  } else {
+    m = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+  }
   if (!m) {
+    sodium_memzero(body, len);
     free(body);
     return MHD_NO;
   }

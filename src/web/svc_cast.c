@@ -9,9 +9,11 @@
 ** no time, sequence or voter, and a receipt code is stored linked to
 ** nothing.  Or none of it.  No audit row is written for a cast.
 **
-** A voter's random candidate order is drawn from a keyed hash of the
-** elector and the contest, so it is stable across re-renders and
-** reissued codes, differs between voters, and is stored nowhere.
+** A voter's random candidate order is drawn from a keyed hash of a
+** per-election salt, the elector and the contest, so it is stable across
+** re-renders and reissued codes, differs between voters, and is stored
+** nowhere; the salt is erased when the results are published, so the
+** orders (which a voter's ranking may follow) cannot be recomputed after.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +39,8 @@ static cred_state state_of(svc_phase ph, int64_t close_at, int64_t now,
   return CRED_OK;
 }
 
-static void shuffle(svc_bcand *c, size_t n, int64_t elector_id,
-                    int64_t contest_id) {
+static void shuffle(svc_bcand *c, size_t n, const unsigned char salt[16],
+                    int64_t elector_id, int64_t contest_id) {
   static const char tag[] = "hustings ballot order v1";
   unsigned char seed[randombytes_SEEDBYTES], in[16];
   uint32_t *r;
@@ -55,6 +57,7 @@ static void shuffle(svc_bcand *c, size_t n, int64_t elector_id,
     crypto_generichash_init(&st, auth_key, sizeof auth_key, sizeof seed);
     crypto_generichash_update(&st, (const unsigned char *)tag,
                               sizeof tag - 1);
+    crypto_generichash_update(&st, salt, 16);
     crypto_generichash_update(&st, in, sizeof in);
     crypto_generichash_final(&st, seed, sizeof seed);
   }
@@ -121,22 +124,34 @@ static web_status load_cands(sqlite3 *db, svc_bcontest *bc) {
   return s;
 }
 
-static web_status order_published(sqlite3 *db, int64_t election_id,
-                                  int *published) {
+/* Whether the paper shows the published order; else the salt that seeds
+** each voter's random order (none left after publication: published). */
+static web_status order_of(sqlite3 *db, int64_t election_id, int *published,
+                           unsigned char salt[16]) {
   sqlite3_stmt *st = db_stmt(
-      db, "SELECT candidate_order = 'published' FROM elections WHERE id = ?1");
+      db, "SELECT e.candidate_order = 'published', k.order_salt FROM "
+          "elections e LEFT JOIN election_keys k ON k.election_id = e.id "
+          "WHERE e.id = ?1");
   int rc;
   if (!st) return WEB_EDB;
   sqlite3_bind_int64(st, 1, election_id);
   rc = sqlite3_step(st);
-  *published = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  *published = 1;
+  if (rc == SQLITE_ROW) {
+    *published = sqlite3_column_int(st, 0);
+    if (sqlite3_column_bytes(st, 1) == 16)
+      memcpy(salt, sqlite3_column_blob(st, 1), 16);
+    else
+      *published = 1;
+  }
   sqlite3_reset(st);
-  return rc == SQLITE_ROW ? WEB_OK : db_status(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+  return rc == SQLITE_ROW ? WEB_OK
+                          : db_status(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
 }
 
 web_status svc_ballot_load(sqlite3 *db, const char *code, int64_t now,
                            svc_ballot *out) {
-  unsigned char raw[CRED_RAW], pk[32];
+  unsigned char raw[CRED_RAW], pk[32], salt[16];
   sqlite3_stmt *st;
   svc_contest *c = NULL;
   size_t nc = 0, i;
@@ -176,7 +191,7 @@ web_status svc_ballot_load(sqlite3 *db, const char *code, int64_t now,
   if (!s && svc_election_key(db, election_id, pk) == WEB_OK)
     elkey_fingerprint(pk, out->key_fingerprint);
   if (s || out->state != CRED_OK) goto done;
-  if ((s = order_published(db, election_id, &published))) goto done;
+  if ((s = order_of(db, election_id, &published, salt))) goto done;
   if ((s = svc_contests(db, election_id, &c, &nc))) goto done;
   out->c = calloc(nc ? nc : 1, sizeof *out->c);
   if (!out->c) {
@@ -199,9 +214,11 @@ web_status svc_ballot_load(sqlite3 *db, const char *code, int64_t now,
     bc->title = strdup(c[i].title ? c[i].title : "");
     if (!bc->title) s = WEB_ENOMEM;
     else s = load_cands(db, bc);
-    if (!s && !published) shuffle(bc->cand, bc->n, out->elector_id, bc->id);
+    if (!s && !published)
+      shuffle(bc->cand, bc->n, salt, out->elector_id, bc->id);
   }
 done:
+  sodium_memzero(salt, sizeof salt);
   svc_contests_free(c, nc);
   free(tags);
   if (s) svc_ballot_free(out);

@@ -182,14 +182,54 @@ web_status svcv_issue(sqlite3 *db, const svcv_mailctx *m, int64_t elector_id,
   return s;
 }
 
-/* ------------------------------------------------------------- export */
+/* ------------------------------------------------ export and reminders */
 
-struct exp {
+/* Both run over many electors in jobs of CRED_JOB, each its own
+** transaction, so that casts queued behind them wait milliseconds, not
+** seconds (100,000 reminders in one transaction took 4 s).  The electors
+** are listed first; each job re-checks its own (the phase, and for
+** reminders that the person has still not voted). */
+#define CRED_JOB 250
+
+/* The ids of the election's electors selected by sql (?1 = election,
+** ?2 = scope text), in id order; malloc'd. */
+static web_status list_ids(const char *sql, int64_t election_id,
+                           const char *scope, int64_t **ids, size_t *n) {
+  sqlite3 *db = db_get();
+  sqlite3_stmt *st = db ? db_stmt(db, sql) : NULL;
+  size_t cap = 0;
+  int rc;
+  web_status s = WEB_OK;
+  *ids = NULL;
+  *n = 0;
+  if (!st) return WEB_EDB;
+  sqlite3_bind_int64(st, 1, election_id);
+  sqlite3_bind_text(st, 2, scope ? scope : "", -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (!svcs_grow((void **)ids, &cap, *n, sizeof **ids, CSV_ROWS_MAX)) {
+      s = WEB_ETOOBIG;
+      break;
+    }
+    (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_reset(st);
+  if (!s && rc != SQLITE_DONE) s = db_status(rc);
+  if (s) {
+    free(*ids);
+    *ids = NULL;
+    *n = 0;
+  }
+  return s;
+}
+
+struct job {
   int64_t election_id, now;
-  const char *scope, *actor;
-  wbuf *csv;
+  const int64_t *ids;
+  size_t n;
+  int remind;   /* 1: reminders; 0: the export's codes, rows into out */
+  wbuf *out;    /* the job's CSV rows (reset at each run) */
+  int64_t done; /* reminders queued or codes made by this job */
   verr *v;
-  int64_t count;
 };
 
 /* One CSV cell: quoted when needed, a ' before = + - @ (deps §8). */
@@ -219,94 +259,138 @@ static web_status need_voting(sqlite3 *db, int64_t election_id, verr *v) {
   return WEB_OK;
 }
 
-static web_status export_fn(sqlite3 *db, void *ctx) {
-  struct exp *x = ctx;
+/* The export's row for elector id, with its new code. */
+static web_status export_row(sqlite3 *db, const svcv_mailctx *m, int64_t id,
+                             const char code[CRED_TEXT], wbuf *out) {
+  sqlite3_stmt *st = db_stmt(
+      db, "SELECT o.slug, v.member_no, v.name, v.email, e.tags FROM "
+          "electors e JOIN voters v ON v.id = e.voter_id JOIN orgs o ON "
+          "o.id = v.org_id WHERE e.id = ?1");
+  char link[600];
+  wbuf cl;
+  int rc;
+  if (!st) return WEB_EDB;
+  sqlite3_bind_int64(st, 1, id);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    for (int k = 0; k < 4; k++)
+      cell(out, (const char *)sqlite3_column_text(st, k), 0);
+    cell(out, code, 0);
+    snprintf(link, sizeof link, "%s/v/%s", web_cfg.base_url, code);
+    cell(out, link, 0);
+    wbuf_init(&cl, 64 << 10);
+    contest_list(&cl, m, (const char *)sqlite3_column_text(st, 4));
+    cell(out, wbuf_str(&cl), 1);
+    wbuf_free(&cl);
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? WEB_EDB : db_status(rc);
+  return out->err ? (web_status)out->err : WEB_OK;
+}
+
+static web_status job_fn(sqlite3 *db, void *ctx) {
+  struct job *x = ctx;
   svc_election e;
   svcv_mailctx m;
-  int64_t *ids = NULL;
-  size_t n = 0, cap = 0, i;
-  sqlite3_stmt *st;
-  wbuf d, cl;
-  jw w;
-  int rc;
+  size_t i;
   web_status s;
-  x->csv->len = 0;
-  x->csv->err = 0;
-  if (x->csv->p) x->csv->p[0] = 0;
-  x->count = 0;
+  x->done = 0;
+  if (x->out) {
+    if (x->out->p) sodium_memzero(x->out->p, x->out->cap);
+    x->out->len = 0;
+    x->out->err = 0;
+  }
   if ((s = need_voting(db, x->election_id, x->v))) return s;
   if ((s = svc_election_get_id(db, x->election_id, &e))) return s;
   if ((s = svcv_mailctx_load(db, &e, &m))) {
     svc_election_free(&e);
     return s;
   }
-  st = db_stmt(db, "SELECT id FROM electors WHERE election_id = ?1 AND "
-                   "removed_at IS NULL AND (?2 = 'all' OR delivery = 'post') "
-                   "ORDER BY id");
-  if (!st) s = WEB_EDB;
-  else {
-    sqlite3_bind_int64(st, 1, x->election_id);
-    sqlite3_bind_text(st, 2, x->scope, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      if (!svcs_grow((void **)&ids, &cap, n, sizeof *ids, CSV_ROWS_MAX)) {
-        s = WEB_ETOOBIG;
+  for (i = 0; i < x->n && !s; i++) {
+    char code[CRED_TEXT];
+    if (x->remind) {
+      /* still not voted, still on the roll, still by email */
+      sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM electors WHERE id = ?1 "
+                                     "AND voted = 0 AND removed_at IS NULL "
+                                     "AND delivery = 'email'");
+      int rc;
+      if (!st) {
+        s = WEB_EDB;
         break;
       }
-      ids[n++] = sqlite3_column_int64(st, 0);
+      sqlite3_bind_int64(st, 1, x->ids[i]);
+      rc = sqlite3_step(st);
+      sqlite3_reset(st);
+      if (rc == SQLITE_DONE) continue;
+      if (rc != SQLITE_ROW) {
+        s = db_status(rc);
+        break;
+      }
+      s = svcv_issue(db, &m, x->ids[i], "reminder", "reminder", x->now,
+                     code);
+    } else {
+      s = svcv_issue(db, &m, x->ids[i], "export", NULL, x->now, code);
+      if (!s) s = export_row(db, &m, x->ids[i], code, x->out);
     }
-    sqlite3_reset(st);
-    if (!s && rc != SQLITE_DONE) s = db_status(rc);
-  }
-  wbuf_puts(x->csv, "org,member_no,name,email,code,link,contests\n");
-  wbuf_init(&cl, 64 << 10);
-  for (i = 0; i < n && !s; i++) {
-    char code[CRED_TEXT], link[600];
-    if ((s = svcv_issue(db, &m, ids[i], "export", NULL, x->now, code))) break;
-    st = db_stmt(db, "SELECT o.slug, v.member_no, v.name, v.email, e.tags "
-                     "FROM electors e JOIN voters v ON v.id = e.voter_id "
-                     "JOIN orgs o ON o.id = v.org_id WHERE e.id = ?1");
-    if (!st) {
-      s = WEB_EDB;
-      break;
-    }
-    sqlite3_bind_int64(st, 1, ids[i]);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      for (int k = 0; k < 4; k++)
-        cell(x->csv, (const char *)sqlite3_column_text(st, k), 0);
-      cell(x->csv, code, 0);
-      snprintf(link, sizeof link, "%s/v/%s", web_cfg.base_url, code);
-      cell(x->csv, link, 0);
-      cl.len = 0;
-      if (cl.p) cl.p[0] = 0;
-      contest_list(&cl, &m, (const char *)sqlite3_column_text(st, 4));
-      cell(x->csv, wbuf_str(&cl), 1);
-    }
-    sqlite3_reset(st);
     sodium_memzero(code, sizeof code);
-    if (rc != SQLITE_ROW) s = rc == SQLITE_DONE ? WEB_EDB : db_status(rc);
-    x->count++;
-  }
-  wbuf_free(&cl);
-  free(ids);
-  if (!s && x->csv->err) s = (web_status)x->csv->err;
-  if (!s) {
-    svcs_detail_open(&d, &w);
-    jw_kstr(&w, "scope", x->scope);
-    jw_kint(&w, "count", x->count);
-    jw_obj_end(&w);
-    s = svcs_audit(db, x->now, x->actor, "credentials.export",
-                   x->election_id, NULL, 0, &d);
-    wbuf_free(&d);
+    if (!s) x->done++;
   }
   svcv_mailctx_free(&m);
   svc_election_free(&e);
   return s;
 }
 
+struct done_audit {
+  int64_t election_id, now, count;
+  const char *actor, *action, *scope;
+};
+
+static web_status done_audit_fn(sqlite3 *db, void *ctx) {
+  struct done_audit *x = ctx;
+  wbuf d;
+  jw w;
+  web_status s;
+  svcs_detail_open(&d, &w);
+  if (x->scope) jw_kstr(&w, "scope", x->scope);
+  jw_kint(&w, "count", x->count);
+  jw_obj_end(&w);
+  s = svcs_audit(db, x->now, x->actor, x->action, x->election_id, NULL, 0,
+                 &d);
+  wbuf_free(&d);
+  return s;
+}
+
+/* Runs the jobs over ids; *count gets what they did; csv (export only)
+** gets each job's rows once it is committed. */
+static web_status run_jobs(int64_t election_id, const int64_t *ids, size_t n,
+                           int remind, int64_t now, wbuf *csv, verr *v,
+                           int64_t *count) {
+  wbuf rows;
+  size_t at;
+  web_status s = WEB_OK;
+  *count = 0;
+  wbuf_init(&rows, RESP_EXPORT_MAX);
+  for (at = 0; at < n && !s; at += CRED_JOB) {
+    struct job j = {election_id, now, ids + at,
+                    n - at < CRED_JOB ? n - at : CRED_JOB,
+                    remind, remind ? NULL : &rows, 0, v};
+    s = db_write(job_fn, &j);
+    if (!s) {
+      *count += j.done;
+      if (csv) wbuf_add(csv, rows.p ? rows.p : "", rows.len);
+      if (csv && csv->err) s = (web_status)csv->err;
+    }
+  }
+  if (rows.p) sodium_memzero(rows.p, rows.cap);
+  wbuf_free(&rows);
+  return s;
+}
+
 web_status svc_credentials_export(int64_t election_id, const char *scope,
                                   const char *actor, int64_t now, wbuf *csv,
                                   verr *v) {
-  struct exp x = {election_id, now, scope, actor, csv, v, 0};
+  int64_t *ids = NULL, count = 0;
+  size_t n = 0;
   web_status s;
   v->n = 0;
   if (!scope || (strcmp(scope, "post") && strcmp(scope, "all"))) {
@@ -314,7 +398,31 @@ web_status svc_credentials_export(int64_t election_id, const char *scope,
              "without email (post) or everyone (all).");
     return WEB_EINVALID;
   }
-  s = db_write(export_fn, &x);
+  {
+    sqlite3 *db = db_get();
+    if (!db) return WEB_EDB;
+    if ((s = need_voting(db, election_id, v))) return s;
+  }
+  s = list_ids("SELECT id FROM electors WHERE election_id = ?1 AND "
+               "removed_at IS NULL AND (?2 = 'all' OR delivery = 'post') "
+               "ORDER BY id", election_id, scope, &ids, &n);
+  if (s) return s;
+  csv->len = 0;
+  csv->err = 0;
+  /* room for every row at once: growing would leave copies of codes in
+  ** freed memory (about 200 bytes a row) */
+  if (64 + n * 256 < csv->max) wbuf_reserve(csv, 64 + n * 256);
+  wbuf_puts(csv, "org,member_no,name,email,code,link,contests\n");
+  s = run_jobs(election_id, ids, n, 0, now, csv, v, &count);
+  free(ids);
+  if (count > 0 || !s) {
+    /* codes made are audited even when a later job failed: they replaced
+    ** the earlier ones */
+    struct done_audit a = {election_id, now, count, actor,
+                           "credentials.export", scope};
+    web_status t = db_write(done_audit_fn, &a);
+    if (!s) s = t;
+  }
   if (s && csv->p) {
     sodium_memzero(csv->p, csv->cap);
     csv->len = 0;
@@ -322,73 +430,30 @@ web_status svc_credentials_export(int64_t election_id, const char *scope,
   return s;
 }
 
-/* ----------------------------------------------------------- reminders */
-
-struct remind {
-  int64_t election_id, now;
-  const char *actor;
-  int64_t queued;
-};
-
-static web_status remind_fn(sqlite3 *db, void *ctx) {
-  struct remind *x = ctx;
-  svc_election e;
-  svcv_mailctx m;
-  int64_t *ids = NULL;
-  size_t n = 0, cap = 0, i;
-  sqlite3_stmt *st;
-  wbuf d;
-  jw w;
-  int rc;
-  web_status s;
-  x->queued = 0;
-  if ((s = need_voting(db, x->election_id, NULL))) return s;
-  if ((s = svc_election_get_id(db, x->election_id, &e))) return s;
-  if ((s = svcv_mailctx_load(db, &e, &m))) {
-    svc_election_free(&e);
-    return s;
-  }
-  st = db_stmt(db, "SELECT id FROM electors WHERE election_id = ?1 AND "
-                   "voted = 0 AND removed_at IS NULL AND delivery = 'email' "
-                   "ORDER BY id");
-  if (!st) s = WEB_EDB;
-  else {
-    sqlite3_bind_int64(st, 1, x->election_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      if (!svcs_grow((void **)&ids, &cap, n, sizeof *ids, CSV_ROWS_MAX)) {
-        s = WEB_ETOOBIG;
-        break;
-      }
-      ids[n++] = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_reset(st);
-    if (!s && rc != SQLITE_DONE) s = db_status(rc);
-  }
-  for (i = 0; i < n && !s; i++) {
-    char code[CRED_TEXT];
-    s = svcv_issue(db, &m, ids[i], "reminder", "reminder", x->now, code);
-    sodium_memzero(code, sizeof code);
-    if (!s) x->queued++;
-  }
-  free(ids);
-  if (!s) {
-    svcs_detail_open(&d, &w);
-    jw_kint(&w, "count", x->queued);
-    jw_obj_end(&w);
-    s = svcs_audit(db, x->now, x->actor, "reminders.queue", x->election_id,
-                   NULL, 0, &d);
-    wbuf_free(&d);
-  }
-  svcv_mailctx_free(&m);
-  svc_election_free(&e);
-  return s;
-}
-
 web_status svc_remind(int64_t election_id, const char *actor, int64_t now,
                       int64_t *queued) {
-  struct remind x = {election_id, now, actor, 0};
-  web_status s = db_write(remind_fn, &x);
-  *queued = s ? 0 : x.queued;
+  int64_t *ids = NULL;
+  size_t n = 0;
+  verr v = {0};
+  web_status s;
+  *queued = 0;
+  {
+    sqlite3 *db = db_get();
+    if (!db) return WEB_EDB;
+    if ((s = need_voting(db, election_id, NULL))) return s;
+  }
+  s = list_ids("SELECT id FROM electors WHERE election_id = ?1 AND voted = "
+               "0 AND removed_at IS NULL AND delivery = 'email' AND ?2 = ?2 "
+               "ORDER BY id", election_id, NULL, &ids, &n);
+  if (s) return s;
+  s = run_jobs(election_id, ids, n, 1, now, NULL, &v, queued);
+  free(ids);
+  if (*queued > 0 || !s) {
+    struct done_audit a = {election_id, now, *queued, actor,
+                           "reminders.queue", NULL};
+    web_status t = db_write(done_audit_fn, &a);
+    if (!s) s = t;
+  }
   return s;
 }
 

@@ -246,6 +246,18 @@ int svc_may_admin(sqlite3 *db, int64_t admin_id, int64_t election_id) {
 
 /* ------------------------------------------------------------- actions */
 
+/* 1 if the election's results pack is stored. */
+static int pack_published(sqlite3 *db, int64_t election_id) {
+  sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM result_packs WHERE "
+                                 "election_id = ?1");
+  int found = 0;
+  if (!st) return 0;
+  sqlite3_bind_int64(st, 1, election_id);
+  found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_reset(st);
+  return found;
+}
+
 /* At closed (ballot.md §7.6): who voted is forgotten, only totals stay;
 ** the election's mail is deleted. */
 static web_status closed_cleanup(sqlite3 *db, int64_t election_id) {
@@ -295,6 +307,14 @@ web_status svc_phase_move(sqlite3 *db, int64_t election_id, svc_phase to,
                               : from == PHASE_VOTING ? PHASE_COUNTED
                               : from < PHASE_REVIEW  ? (svc_phase)(from + 1)
                                                      : PHASE_CLOSED));
+    svc_election_free(&e);
+    return WEB_ECONFLICT;
+  }
+  if (from == PHASE_COUNTED && to == PHASE_CLOSED && !pack_published(db, e.id)) {
+    if (v)
+      verr_add(v, "to", "not_published",
+               "The results are not published yet; close the election "
+               "once they are.");
     svc_election_free(&e);
     return WEB_ECONFLICT;
   }
@@ -351,6 +371,8 @@ web_status svc_phase_move(sqlite3 *db, int64_t election_id, svc_phase to,
   return s;
 }
 
+#define CLOSE_GRACE 5 /* seconds: see due_move */
+
 /* The move the timetable makes for a phase, if its deadline has passed. */
 static int due_move(svc_phase ph, const int64_t at[EV_COUNT], int64_t now,
                     svc_phase *to) {
@@ -362,7 +384,12 @@ static int due_move(svc_phase ph, const int64_t at[EV_COUNT], int64_t now,
                {PHASE_REVIEW, EV_VOTING_OPEN},
                {PHASE_VOTING, EV_VOTING_CLOSE}};
   for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
-    if (ph == moves[i].from && at[moves[i].ev] && at[moves[i].ev] <= now) {
+    /* voting closes a few seconds after its deadline, so a cast that
+    ** arrived in time is not overtaken by the close in the writer's queue
+    ** (the cast itself checks its arrival time against the deadline) */
+    int64_t grace = moves[i].ev == EV_VOTING_CLOSE ? CLOSE_GRACE : 0;
+    if (ph == moves[i].from && at[moves[i].ev] &&
+        at[moves[i].ev] + grace <= now) {
       *to = (svc_phase)(ph + 1);
       return 1;
     }

@@ -391,7 +391,7 @@ web_status svc_voting_open_in(sqlite3 *db, int64_t election_id,
   vcontest *vc = NULL;
   size_t nc = 0, i;
   int64_t fields = 0, by_email = 0, by_post = 0, ncand;
-  unsigned char salt[16], pk[32];
+  unsigned char salt[16], pk[32], order_salt[16];
   char what[256], fp[40];
   sqlite3_stmt *st;
   wbuf d;
@@ -445,9 +445,10 @@ web_status svc_voting_open_in(sqlite3 *db, int64_t election_id,
   if (s) goto out;
   /* the election key: only the salt and the public key are stored */
   randombytes_buf(salt, sizeof salt);
+  randombytes_buf(order_salt, sizeof order_salt);
   elkey_derive(salt, pk, NULL);
   st = db_stmt(db, "INSERT INTO election_keys (election_id, salt, pk, "
-                   "created_at) VALUES (?1, ?2, ?3, ?4)");
+                   "created_at, order_salt) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!st) {
     s = WEB_EDB;
     goto out;
@@ -456,7 +457,10 @@ web_status svc_voting_open_in(sqlite3 *db, int64_t election_id,
   sqlite3_bind_blob(st, 2, salt, sizeof salt, SQLITE_TRANSIENT);
   sqlite3_bind_blob(st, 3, pk, sizeof pk, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 4, now);
-  if ((s = db_exec_stmt(st))) goto out;
+  sqlite3_bind_blob(st, 5, order_salt, sizeof order_salt, SQLITE_TRANSIENT);
+  s = db_exec_stmt(st);
+  sodium_memzero(order_salt, sizeof order_salt);
+  if (s) goto out;
   if ((s = svcv_mailctx_load(db, &e, &m))) goto out;
   if ((s = snapshot(db, &el, &m, now, &by_email, &by_post))) goto out;
   elkey_fingerprint(pk, fp);
@@ -602,8 +606,10 @@ web_status svc_turnout_get(sqlite3 *db, int64_t election_id,
   out->electors = count1(db, "SELECT count(*) FROM electors WHERE "
                              "election_id = ?1 AND removed_at IS NULL",
                          election_id);
-  out->voted = count1(db, "SELECT count(*) FROM electors WHERE election_id = "
-                          "?1 AND voted = 1", election_id);
+  /* one receipt per cast: the count stays after publication, when the
+  ** voted flags are cleared */
+  out->voted = count1(db, "SELECT count(*) FROM receipts WHERE election_id "
+                          "= ?1", election_id);
   out->receipts = count1(db, "SELECT count(*) FROM receipts WHERE "
                              "election_id = ?1", election_id);
   out->outbox_queued = count1(db, "SELECT count(*) FROM outbox WHERE "

@@ -212,7 +212,8 @@ static int setup(void **state) {
   sqlite3_finalize(st);
   elkey_derive(SALT, pk, NULL);
   assert_int_equal(sqlite3_prepare_v2(db_get(),
-                                      "INSERT INTO election_keys VALUES"
+                                      "INSERT INTO election_keys (election_id,"
+                                      " salt, pk, created_at) VALUES"
                                       " (1, ?1, ?2, 1799000000)",
                                       -1, &st, NULL),
                    SQLITE_OK);

@@ -514,11 +514,20 @@ static void test_remind_export(void **state) {
   const char *p;
   (void)state;
   assert_int_equal(voters, 3);
+  /* 300 more electors, so that reminders and the export run in more than
+  ** one job of 250 */
+  exec_ok("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k "
+          "WHERE i < 300) INSERT INTO voters (org_id, member_no, name, "
+          "email, created_at, updated_at) SELECT 1, 'X' || i, 'Extra ' || "
+          "i, 'extra' || i || '@example.org', 0, 0 FROM k");
+  exec_ok("INSERT INTO electors (election_id, person_key, voter_id, tags, "
+          "delivery) SELECT 1, 'e:' || email || '#0', id, ' ', 'email' FROM "
+          "voters WHERE member_no LIKE 'X%'");
   assert_int_equal(svc_remind(el, "admin:1", now(), &queued), WEB_OK);
-  assert_int_equal(queued, 220 - voters);
+  assert_int_equal(queued, 520 - voters);
   assert_int_equal(q1("SELECT count(*) FROM outbox WHERE kind = "
                       "'reminder'") - before,
-                   220 - voters);
+                   520 - voters);
   /* no reminder went to a voter */
   assert_int_equal(q1("SELECT count(*) FROM outbox o JOIN voters v ON "
                       "lower(v.email) = o.to_addr JOIN electors e ON "
@@ -534,12 +543,15 @@ static void test_remind_export(void **state) {
                                           &v),
                    WEB_OK);
   for (p = wbuf_str(&csv); (p = strchr(p, '\n')) != NULL; p++) lines++;
-  assert_int_equal(lines, 221);
+  assert_int_equal(lines, 521);
   assert_true(!strncmp(wbuf_str(&csv),
                        "org,member_no,name,email,code,link,contests\n", 44));
   assert_int_equal(q1("SELECT count(*) FROM credentials WHERE via = "
                       "'export' AND superseded_at IS NULL"),
-                   220);
+                   520);
+  assert_int_equal(q1("SELECT count(*) FROM audit WHERE action = "
+                      "'credentials.export' AND line LIKE '%\"count\":520%'"),
+                   1);
   assert_int_equal(svc_credentials_export(el, "everyone", "admin:1", now(),
                                           &csv, &v),
                    WEB_EINVALID);
@@ -558,6 +570,12 @@ static void test_close(void **state) {
   assert_int_equal(q1("SELECT count(*) FROM audit WHERE action = "
                       "'voting.close' AND line LIKE '%\"voted\":3%'"),
                    1);
+  /* closing the election waits for the published results */
+  assert_int_equal(svc_election_phase(el, PHASE_CLOSED, "admin:1", 0, now(),
+                                      &v),
+                   WEB_ECONFLICT);
+  assert_string_equal(v.e[0].code, "not_published");
+  assert_int_equal(q1("SELECT phase = 'counted' FROM elections"), 1);
 }
 
 int main(void) {

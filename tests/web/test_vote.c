@@ -705,6 +705,19 @@ static void test_secrecy(void **state) {
                        "WHERE name NOT IN ('election_id', 'code')"),
                    0);
   assert_int_equal(sql("SELECT count(*) FROM credentials"), 0);
+  /* who voted is forgotten, and the voters' candidate orders cannot be
+  ** recomputed: their salt is gone */
+  assert_int_equal(sql("SELECT count(*) FROM electors WHERE voted = 1"), 0);
+  assert_int_equal(sql("SELECT count(*) FROM election_keys WHERE "
+                       "order_salt IS NOT NULL"),
+                   0);
+  /* the write-ahead log was truncated after publication */
+  {
+    char wal[320];
+    struct stat sb;
+    snprintf(wal, sizeof wal, "%s-wal", demo);
+    assert_true(stat(wal, &sb) != 0 || sb.st_size == 0);
+  }
   assert_int_equal(sql("SELECT count(*) FROM audit WHERE line LIKE "
                        "'%/v/%'"),
                    0);

@@ -28,6 +28,8 @@
 #   BENCH_WEB     0: skip the election service (bench/web.c, the last part)
 #   BENCH_WEB_CLIENTS, BENCH_WEB_SECONDS  its clients (64) and seconds a
 #                 row (5)
+#   BENCH_WEB_WRITER  the servers' write paths for the ballot rows (cast,
+#                 vote): thread,mutex (default), thread or mutex
 #
 # Last, the HTML report of nec-20K (42 candidates, 40 stages under
 # scottish): written in < 1 s and < 2 MB, and opened by Chromium (if
@@ -345,14 +347,17 @@ echo "set of the whole process.  n/a: the rule set is not implemented yet."
 # demo database, page reads and small durable writes (synchronous=FULL) from
 # BENCH_WEB_CLIENTS concurrent clients (default 64) for BENCH_WEB_SECONDS a
 # row (default 5), then the fsyncs per commit (under strace, if installed)
-# and the rate limiter on its own.  About 50 s; BENCH_WEB=0 skips it.  Part
-# 2's goal for ballot casts: 2,000/s with p99 < 100 ms from 64 clients.
+# and the rate limiter on its own (about 50 s).  Then issue 6's ballots:
+# 100,000 durable casts and 5,000 whole votes, once with the writer thread
+# and once with the mutex (about 1 and 2 minutes).  Goal: 2,000 casts/s
+# with p99 < 100 ms from 64 clients.  BENCH_WEB=0 skips all of it.
 web=$BUILD/bench/web
 if [ "${BENCH_WEB:-1}" != 0 ]; then
   echo
   if [ -x "$web" ]; then
     "$web" --bin "$HUST" --clients "${BENCH_WEB_CLIENTS:-64}" \
-      --seconds "${BENCH_WEB_SECONDS:-5}" ||
+      --seconds "${BENCH_WEB_SECONDS:-5}" \
+      --writer "${BENCH_WEB_WRITER:-thread,mutex}" ||
       echo "web: could not run (exit $?)"
   else
     echo "web: $web not built (run: make bench)"

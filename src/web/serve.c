@@ -36,7 +36,7 @@
 #define EXIT_INPUT 2
 #define EXIT_USAGE 3
 
-#define THREADS_DEFAULT 16
+#define THREADS_DEFAULT 64
 #define SENDMAIL_PATH "/usr/sbin/sendmail"
 
 static const char usage_text[] =
@@ -49,7 +49,7 @@ static const char usage_text[] =
     "takes a free port; --port-file then receives it.  Behind a TLS proxy\n"
     "give --base-url https://... and --trust-proxy with the proxy's address\n"
     "(docs/serve.md).\n"
-    "--threads N: HTTP worker threads, 1 to 64 (default 16; writes from all\n"
+    "--threads N: HTTP worker threads, 1 to 64 (default 64; writes from all\n"
     "of them are committed together, so more threads make bigger batches).\n"
     "--mail SPEC: how mail is sent: sendmail, sendmail:/PATH, dir:PATH or\n"
     "none (default sendmail if " SENDMAIL_PATH " is executable, else none).\n";

@@ -167,7 +167,16 @@ static web_status ev_orgs(sqlite3 *db, sqlite3_stmt *st, int64_t id, ev *x) {
   return rc == SQLITE_DONE ? WEB_OK : db_status(rc);
 }
 
+static web_status ev_load_in(sqlite3 *db, const svc_election *e, ev *x);
+
+/* Fills x (released with ev_free; on failure nothing is left to free). */
 static web_status ev_load(sqlite3 *db, const svc_election *e, ev *x) {
+  web_status s = ev_load_in(db, e, x);
+  if (s) ev_free(x);
+  return s;
+}
+
+static web_status ev_load_in(sqlite3 *db, const svc_election *e, ev *x) {
   web_status s;
   size_t i;
   memset(x, 0, sizeof *x);

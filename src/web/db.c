@@ -365,6 +365,15 @@ static int w_started;          /* start handshake: the writer got this far */
 static web_status w_start_status;
 static pthread_t w_tid;
 
+size_t db_writer_queued(void) {
+  size_t n = 0;
+  db_job *j;
+  pthread_mutex_lock(&q_mu);
+  for (j = q_head; j; j = j->next) n++;
+  pthread_mutex_unlock(&q_mu);
+  return n;
+}
+
 /* On the writer thread only. */
 static _Thread_local int tl_writer;
 static _Thread_local int tl_wal_frames; /* from the WAL hook, last commit */

@@ -308,6 +308,9 @@ web_status db_write(db_fn fn, void *ctx);
 ** running.  Stop it before db_init is called again. */
 web_status db_writer_start(void);
 void db_writer_stop(void);
+/* The number of jobs waiting in the writer's queue (not the batch being
+** run): for tests that need a known queue order, and diagnostics. */
+size_t db_writer_queued(void);
 /* The schema version (PRAGMA user_version) after db_init. */
 int db_schema_version(void);
 /* migrate.c: applies the pending migrations to db (each in its own BEGIN

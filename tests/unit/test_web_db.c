@@ -451,9 +451,15 @@ static void wait_arrived(int n) {
   pthread_mutex_unlock(&gate_mu);
 }
 
+static int gate_in; /* the gate job is running on the writer */
+
 static web_status gate_fn(sqlite3 *db, void *arg) {
   (void)arg;
   sqlite3_commit_hook(db, count_commit, &commits);
+  pthread_mutex_lock(&gate_mu);
+  gate_in = 1;
+  pthread_cond_broadcast(&gate_cv);
+  pthread_mutex_unlock(&gate_mu);
   wait_arrived(want);
   sleep_ms(200);
   return WEB_OK;
@@ -469,10 +475,13 @@ static void gate_start(pthread_t *th, web_status *st, int n) {
   pthread_mutex_lock(&gate_mu);
   arrived = 0;
   want = n;
+  gate_in = 0;
   pthread_mutex_unlock(&gate_mu);
   commits = 0;
   assert_int_equal(pthread_create(th, NULL, gate_thread, st), 0);
-  sleep_ms(50);
+  pthread_mutex_lock(&gate_mu); /* not a sleep: a slow machine waits */
+  while (!gate_in) pthread_cond_wait(&gate_cv, &gate_mu);
+  pthread_mutex_unlock(&gate_mu);
 }
 
 typedef struct tjob {
@@ -661,9 +670,18 @@ static void test_w_fifo(void **state) {
   make_t();
   gate_start(&g, &gs, 12);
   for (i = 0; i < 12; i++) {
+    int waited;
     j[i] = (tjob){100 - i, 0, 1, 0, WEB_EDB, 0, 0};
     assert_int_equal(pthread_create(&th[i], NULL, tjob_thread, &j[i]), 0);
-    sleep_ms(10); /* so that it is queued before the next one */
+    /* queued before the next one starts, so the order is known however
+    ** slow the machine: the gate holds the writer until all 12 have
+    ** arrived, so before the last one the queue only grows (the last is
+    ** last whenever it is queued) */
+    if (i == 11) break;
+    for (waited = 0; db_writer_queued() < (size_t)i + 1 && waited < 10000;
+         waited++)
+      sleep_ms(1);
+    assert_int_equal(db_writer_queued(), (size_t)i + 1);
   }
   for (i = 0; i < 12; i++) pthread_join(th[i], NULL);
   pthread_join(g, NULL);

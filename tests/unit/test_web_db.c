@@ -461,7 +461,14 @@ static web_status gate_fn(sqlite3 *db, void *arg) {
   pthread_cond_broadcast(&gate_cv);
   pthread_mutex_unlock(&gate_mu);
   wait_arrived(want);
-  sleep_ms(200);
+  /* hold the writer until every arrived job is in the queue (not a fixed
+  ** sleep: a loaded machine may take its time); at most 10 s */
+  for (int k = 0; k < 10000 && db_writer_queued() < (size_t)want; k++)
+    sleep_ms(1);
+  pthread_mutex_lock(&gate_mu);
+  gate_in = 2; /* released: every job is queued */
+  pthread_cond_broadcast(&gate_cv);
+  pthread_mutex_unlock(&gate_mu);
   return WEB_OK;
 }
 
@@ -836,7 +843,10 @@ static void test_w_stop_drains(void **state) {
     assert_int_equal(pthread_create(&th[i], NULL, tjob_thread, &j[i]), 0);
   }
   wait_arrived(NGATE);
-  sleep_ms(50); /* the gate holds the writer; the jobs are queued */
+  /* the gate holds the writer until the jobs are queued */
+  pthread_mutex_lock(&gate_mu);
+  while (gate_in != 2) pthread_cond_wait(&gate_cv, &gate_mu);
+  pthread_mutex_unlock(&gate_mu);
   db_writer_stop();
   /* every row is in before stop returned */
   assert_int_equal(q1("SELECT count(*) FROM t"), NGATE);

@@ -641,4 +641,14 @@ web_status db_write(db_fn fn, void *ctx) {
   return s;
 }
 
+int64_t db_int1(sqlite3 *db, const char *sql, int64_t id) {
+  sqlite3_stmt *st = db_stmt(db, sql);
+  int64_t n = -1;
+  if (!st) return -1;
+  sqlite3_bind_int64(st, 1, id);
+  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  return n;
+}
+
 int db_schema_version(void) { return db_version; }

@@ -52,6 +52,7 @@
 #include <sodium.h>
 
 #include "p_admin.h"
+#include "results.h"
 #include "svc_vote.h"
 
 #define PAGE_ELECTORS 50   /* rows per page of the elector search */
@@ -75,25 +76,6 @@ static void put_num(wbuf *b, int64_t v) {
     if (i && (n - i) % 3 == 0) wbuf_puts(b, ",");
     wbuf_add(b, d + i, 1);
   }
-}
-
-/* part of whole as a percentage to one decimal place, rounded half up, in
-** integers only: "71.5%" ("0.0%" when whole is 0). */
-static void put_pct(wbuf *b, int64_t part, int64_t whole) {
-  int64_t t = whole > 0 ? (part * 1000 + whole / 2) / whole : 0;
-  wbuf_printf(b, "%lld.%lld%%", (long long)(t / 10), (long long)(t % 10));
-}
-
-/* The first column of one-number query sql (a string literal) with ?1 =
-** id; -1 on a database error. */
-static int64_t count1(sqlite3 *db, const char *sql, int64_t id) {
-  sqlite3_stmt *st = db_stmt(db, sql);
-  int64_t n = -1;
-  if (!st) return -1;
-  sqlite3_bind_int64(st, 1, id);
-  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
-  return n;
 }
 
 /* The election's key fingerprint, or "" before voting opens. */
@@ -221,7 +203,7 @@ static web_status ev_load_in(sqlite3 *db, const svc_election *e, ev *x) {
       x->c[i].title = t.contest[i].title;
       t.contest[i].title = NULL;
       x->c[i].eligible = t.contest[i].eligible;
-      x->c[i].candidates = count1(db, "SELECT count(*) FROM "
+      x->c[i].candidates = db_int1(db, "SELECT count(*) FROM "
                                       "ballot_candidates WHERE contest_id "
                                       "= ?1",
                                   t.contest[i].contest_id);
@@ -230,15 +212,15 @@ static web_status ev_load_in(sqlite3 *db, const svc_election *e, ev *x) {
     }
     svc_turnout_free(&t);
     if (s) return s;
-    x->voters = count1(db, "SELECT count(*) FROM elector_sources s JOIN "
+    x->voters = db_int1(db, "SELECT count(*) FROM elector_sources s JOIN "
                            "electors e ON e.id = s.elector_id WHERE "
                            "e.election_id = ?1 AND e.removed_at IS NULL",
                        e->id);
-    x->no_email = count1(db, "SELECT count(*) FROM electors WHERE "
+    x->no_email = db_int1(db, "SELECT count(*) FROM electors WHERE "
                              "election_id = ?1 AND removed_at IS NULL AND "
                              "delivery = 'post'",
                          e->id);
-    x->shared = count1(db, "SELECT count(*) FROM electors WHERE "
+    x->shared = db_int1(db, "SELECT count(*) FROM electors WHERE "
                            "election_id = ?1 AND removed_at IS NULL AND "
                            "person_key GLOB 'e:*' AND person_key NOT GLOB "
                            "'*#0'",
@@ -485,7 +467,7 @@ static void voting_page(req *r, resp *p, svc_election *e, int status,
   s = db ? svc_turnout_get(db, e->id, &t) : WEB_EDB;
   if (!s) s = key_fp(db, e->id, fp);
   n_post = s ? 0
-             : count1(db, "SELECT count(*) FROM electors WHERE election_id "
+             : db_int1(db, "SELECT count(*) FROM electors WHERE election_id "
                           "= ?1 AND removed_at IS NULL AND delivery = 'post'",
                       e->id);
   if (!s && n_post < 0) s = WEB_EDB;
@@ -516,7 +498,7 @@ static void voting_page(req *r, resp *p, svc_election *e, int status,
   wbuf_puts(b, "</strong> of ");
   put_num(b, t.electors);
   wbuf_puts(b, " people have voted (");
-  put_pct(b, t.voted, t.electors);
+  results_pct(b, t.voted, t.electors);
   wbuf_puts(b, ").</p>\n<div class=\"table-wrap\" role=\"region\" "
                "aria-labelledby=\"turnout-cap\" tabindex=\"0\"><table id=\""
                "turnout-contests\"><caption id=\"turnout-cap\">Ballots per "

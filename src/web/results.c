@@ -1074,10 +1074,17 @@ void results_turnout(wbuf *b, int64_t voted, int64_t electorate,
   results_thousands(b, electorate);
   wbuf_printf(b, " %s", verb);
   if (electorate > 0 && voted >= 0 && voted <= INT64_MAX / 2000) {
-    int64_t tenths = (voted * 2000 + electorate) / (2 * electorate);
-    wbuf_printf(b, ", %lld.%lld%%", (long long)(tenths / 10),
-                (long long)(tenths % 10));
+    wbuf_puts(b, ", ");
+    results_pct(b, voted, electorate);
   }
+}
+
+void results_pct(wbuf *b, int64_t part, int64_t whole) {
+  int64_t tenths = whole > 0 && part >= 0 && part <= INT64_MAX / 2000
+                       ? (part * 2000 + whole) / (2 * whole)
+                       : 0;
+  wbuf_printf(b, "%lld.%lld%%", (long long)(tenths / 10),
+              (long long)(tenths % 10));
 }
 
 int results_sums_name(const char *sums, size_t i, char *out, size_t cap) {

@@ -60,6 +60,10 @@ int results_txt_get(const char *txt, const char *key, char *out, size_t cap);
 void results_turnout(wbuf *b, int64_t voted, int64_t electorate,
                      const char *verb);
 
+/* part of whole as a percentage to one decimal, rounded half up, in
+** integers: "71.5%" ("0.0%" when whole is 0 or part out of range). */
+void results_pct(wbuf *b, int64_t part, int64_t whole);
+
 /* A whole number with thousands separators ("1,204"). */
 void results_thousands(wbuf *b, int64_t v);
 

@@ -246,18 +246,6 @@ int svc_may_admin(sqlite3 *db, int64_t admin_id, int64_t election_id) {
 
 /* ------------------------------------------------------------- actions */
 
-/* 1 if the election's results pack is stored. */
-static int pack_published(sqlite3 *db, int64_t election_id) {
-  sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM result_packs WHERE "
-                                 "election_id = ?1");
-  int found = 0;
-  if (!st) return 0;
-  sqlite3_bind_int64(st, 1, election_id);
-  found = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_reset(st);
-  return found;
-}
-
 /* At closed (ballot.md §7.6): who voted is forgotten, only totals stay;
 ** the election's mail is deleted. */
 static web_status closed_cleanup(sqlite3 *db, int64_t election_id) {
@@ -310,7 +298,9 @@ web_status svc_phase_move(sqlite3 *db, int64_t election_id, svc_phase to,
     svc_election_free(&e);
     return WEB_ECONFLICT;
   }
-  if (from == PHASE_COUNTED && to == PHASE_CLOSED && !pack_published(db, e.id)) {
+  if (from == PHASE_COUNTED && to == PHASE_CLOSED &&
+      db_int1(db, "SELECT count(*) FROM result_packs WHERE election_id = ?1",
+              e.id) != 1) {
     if (v)
       verr_add(v, "to", "not_published",
                "The results are not published yet; close the election "

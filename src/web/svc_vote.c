@@ -481,16 +481,6 @@ out:
   return s;
 }
 
-static int64_t count1(sqlite3 *db, const char *sql, int64_t id) {
-  sqlite3_stmt *st = db_stmt(db, sql);
-  int64_t n = -1;
-  if (!st) return -1;
-  sqlite3_bind_int64(st, 1, id);
-  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
-  return n;
-}
-
 web_status svc_voting_close_in(sqlite3 *db, int64_t election_id,
                                const char *actor, int64_t now) {
   sqlite3_stmt *st = db_stmt(
@@ -503,11 +493,11 @@ web_status svc_voting_close_in(sqlite3 *db, int64_t election_id,
   if (!st) return WEB_EDB;
   sqlite3_bind_int64(st, 1, election_id);
   if ((s = db_exec_stmt(st))) return s;
-  electors = count1(db, "SELECT count(*) FROM electors WHERE election_id = "
+  electors = db_int1(db, "SELECT count(*) FROM electors WHERE election_id = "
                         "?1 AND removed_at IS NULL", election_id);
-  voted = count1(db, "SELECT count(*) FROM electors WHERE election_id = ?1 "
+  voted = db_int1(db, "SELECT count(*) FROM electors WHERE election_id = ?1 "
                      "AND voted = 1", election_id);
-  receipts = count1(db, "SELECT count(*) FROM receipts WHERE election_id = "
+  receipts = db_int1(db, "SELECT count(*) FROM receipts WHERE election_id = "
                         "?1", election_id);
   if (electors < 0 || voted < 0 || receipts < 0) return WEB_EDB;
   svcs_detail_open(&d, &w);
@@ -603,22 +593,22 @@ web_status svc_turnout_get(sqlite3 *db, int64_t election_id,
   int rc;
   memset(out, 0, sizeof *out);
   if ((s = vcontests_load(db, election_id, &vc, &nc))) return s;
-  out->electors = count1(db, "SELECT count(*) FROM electors WHERE "
+  out->electors = db_int1(db, "SELECT count(*) FROM electors WHERE "
                              "election_id = ?1 AND removed_at IS NULL",
                          election_id);
   /* one receipt per cast: the count stays after publication, when the
   ** voted flags are cleared */
-  out->voted = count1(db, "SELECT count(*) FROM receipts WHERE election_id "
+  out->voted = db_int1(db, "SELECT count(*) FROM receipts WHERE election_id "
                           "= ?1", election_id);
-  out->receipts = count1(db, "SELECT count(*) FROM receipts WHERE "
+  out->receipts = db_int1(db, "SELECT count(*) FROM receipts WHERE "
                              "election_id = ?1", election_id);
-  out->outbox_queued = count1(db, "SELECT count(*) FROM outbox WHERE "
+  out->outbox_queued = db_int1(db, "SELECT count(*) FROM outbox WHERE "
                                   "election_id = ?1 AND sent_at IS NULL AND "
                                   "failed_at IS NULL", election_id);
-  out->outbox_sent = count1(db, "SELECT count(*) FROM outbox WHERE "
+  out->outbox_sent = db_int1(db, "SELECT count(*) FROM outbox WHERE "
                                 "election_id = ?1 AND sent_at IS NOT NULL",
                             election_id);
-  out->outbox_failed = count1(db, "SELECT count(*) FROM outbox WHERE "
+  out->outbox_failed = db_int1(db, "SELECT count(*) FROM outbox WHERE "
                                   "election_id = ?1 AND failed_at IS NOT "
                                   "NULL", election_id);
   if (out->electors < 0 || out->voted < 0 || out->receipts < 0 ||
@@ -650,7 +640,7 @@ web_status svc_turnout_get(sqlite3 *db, int64_t election_id,
     c->title = vc[k].title;
     vc[k].title = NULL;
     c->eligible = vc[k].eligible;
-    c->ballots = count1(db, "SELECT count(*) FROM ballots WHERE contest_id "
+    c->ballots = db_int1(db, "SELECT count(*) FROM ballots WHERE contest_id "
                             "= ?1", vc[k].id);
     if (c->ballots < 0) s = WEB_EDB;
     out->n = k + 1;

@@ -257,6 +257,10 @@ void db_reset_all(void);
 ** WEB_OK, BUSY/LOCKED -> WEB_EBUSY, CONSTRAINT -> WEB_ECONFLICT, NOMEM ->
 ** WEB_ENOMEM, else WEB_EDB. */
 web_status db_status(int rc);
+/* The first column of the first row of sql (a string literal, as for
+** db_stmt) with ?1 bound to id, as an integer: a count or an id; -1 when
+** there is no row or on an error. */
+int64_t db_int1(sqlite3 *db, const char *sql, int64_t id);
 /* Steps a statement that returns no rows (a row is ignored), then resets
 ** it; WEB_OK or db_status(rc).  WEB_EDB errors are logged to stderr. */
 web_status db_exec_stmt(sqlite3_stmt *st);

@@ -43,6 +43,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const route *const *routes; /* every route but routes_auth's */
 static size_t nroutes;
+static char dir[] = "/tmp/fuzz_web_handlersXXXXXX";
+
+/* At exit: the temporary database and its directory go. */
+static void cleanup(void) {
+  static const char *const names[] = {"f.db", "f.db-wal", "f.db-shm",
+                                      "f.db.key"};
+  char path[128];
+  size_t i;
+  db_close_thread();
+  for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    remove(path);
+  }
+  remove(dir);
+}
 
 static void init(void) {
   static const route *const tables[] = {routes_public, routes_nominate,
@@ -50,7 +65,6 @@ static void init(void) {
                                         routes_review, routes_api,
                                         routes_roll,   routes_voting,
                                         routes_results, routes_vote};
-  static char dir[] = "/tmp/fuzz_web_handlersXXXXXX";
   char path[128], err[256];
   char *argv[] = {"demo", "--db", path, "--voting", NULL};
   const route **all;
@@ -58,6 +72,7 @@ static void init(void) {
   const route *rt;
   sqlite3_stmt *st;
   if (!mkdtemp(dir)) abort();
+  atexit(cleanup);
   snprintf(path, sizeof path, "%s/f.db", dir);
   if (web_demo_main(4, argv) != 0) abort();
   if (db_init(path, err, sizeof err) != WEB_OK) abort();
@@ -184,9 +199,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   db_reset_all();
   {
     int64_t n;
-    char head[65];
+    char tip[65];
     int64_t bad;
-    if (audit_verify(db_get(), &n, head, &bad) != WEB_OK) abort();
+    if (audit_verify(db_get(), &n, tip, &bad) != WEB_OK) abort();
   }
 out:
   form_free(&r.body);

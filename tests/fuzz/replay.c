@@ -7,11 +7,13 @@
 ** BUILD/tests/test_fuzz_web_NAME, with -DFUZZ_NAME='"web_NAME"'.  Run from
 ** the repository root (tests/run.sh does), it feeds every file under
 ** tests/fuzz/corpus/web_NAME/ and tests/fuzz/regress/web_NAME/ to
-** LLVMFuzzerTestOneInput, in a stable order, and prints one TAP line per
-** file.  A broken promise aborts (the harness's own checks), the
-** sanitizers stop on a memory error or a leak; either way the run fails.
-** A directory that does not exist is no files; both missing fails, since
-** every target has a seed corpus.
+** LLVMFuzzerTestOneInput, in a stable order.  It prints one TAP line for
+** the whole seed corpus (hundreds of small files kept by libFuzzer's
+** -merge: one test, not hundreds) and one per crash reproducer; each file's
+** name goes out first as a "#" comment, so the file that stops the run is
+** the last one named.  A broken promise aborts (the harness's own checks),
+** the sanitizers stop on a memory error or a leak; either way the run
+** fails.  A missing seed corpus fails, since every target has one.
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +29,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct run {
-  int n;
+  int files, bad;
 } run;
 
 /* Reads a whole file into an exact-size buffer (no terminator, so that a
@@ -54,33 +56,41 @@ static int one(void *ud, const char *path) {
   run *r = ud;
   size_t len = 0;
   uint8_t *data = slurp(path, &len);
-  r->n++;
+  printf("# %s\n", path);
+  fflush(stdout); /* a crash below leaves the name in the log */
+  r->files++;
   if (!data) {
-    printf("not ok %d - %s (cannot read)\n", r->n, path);
+    printf("# cannot read %s\n", path);
+    r->bad++;
     return 0;
   }
-  fflush(stdout); /* a crash below leaves the previous lines in the log */
   LLVMFuzzerTestOneInput(data, len);
   free(data);
-  printf("ok %d - " FUZZ_NAME " %s\n", r->n, path);
+  return 0;
+}
+
+/* One reproducer: its own TAP line. */
+static int regress(void *ud, const char *path) {
+  run *r = ud;
+  int bad = r->bad;
+  one(ud, path);
+  printf("%s %d - " FUZZ_NAME " reproducer %s\n",
+         r->bad == bad ? "ok" : "not ok", r->files, path);
   return 0;
 }
 
 int main(void) {
-  static const char *const roots[] = {"tests/fuzz/corpus/", "tests/fuzz/regress/"};
-  char dir[256];
-  run r = {0};
-  size_t i;
-  int found = 0;
-  for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-    snprintf(dir, sizeof(dir), "%s%s", roots[i], FUZZ_NAME);
-    if (walk_files(dir, NULL, one, &r) == 0) found++;
-  }
-  if (!found) {
+  run seeds = {0, 0}, rep = {1, 0};
+  if (walk_files("tests/fuzz/corpus/" FUZZ_NAME, NULL, one, &seeds) != 0 ||
+      seeds.files == 0) {
     fprintf(stderr, "test_fuzz_" FUZZ_NAME ": no tests/fuzz/corpus/" FUZZ_NAME
-                    " (run from the repository root)\n");
+                    "/ (run from the repository root)\n");
     return 1;
   }
-  printf("1..%d\n", r.n);
-  return 0;
+  printf("%s 1 - " FUZZ_NAME ": %d seed files replayed\n",
+         seeds.bad ? "not ok" : "ok", seeds.files);
+  /* no regress/ directory: no reproducers yet */
+  walk_files("tests/fuzz/regress/" FUZZ_NAME, NULL, regress, &rep);
+  printf("1..%d\n", rep.files);
+  return seeds.bad || rep.bad;
 }

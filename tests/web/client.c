@@ -39,6 +39,7 @@ extern char **environ;
 struct hc_server {
   pid_t pid;
   int port;
+  int killed; /* hc_kill's status, 0 if not killed */
   char dir[256], db[300], log[300], token[128];
   pthread_mutex_t lock; /* the jar */
   size_t njar;
@@ -195,13 +196,24 @@ int hc_stop(hc_server *s) {
     kill(s->pid, SIGKILL);
     wait_exit(s->pid, 5000);
   }
-  if (rc != 0) print_log(s);
+  if (s->killed) rc = s->killed; /* hc_kill reaped it: nothing to stop */
+  if (rc != 0 && s->killed != 128 + SIGKILL) print_log(s);
   if (getenv("HC_KEEP"))
     fprintf(stderr, "# hc: kept %s\n", s->dir);
   else
     rm_dir(s->dir);
   pthread_mutex_destroy(&s->lock);
   free(s);
+  return rc;
+}
+
+int hc_kill(hc_server *s) {
+  int rc;
+  if (!s || s->pid <= 0 || kill(s->pid, SIGKILL) != 0) return -1;
+  rc = wait_exit(s->pid, 10000);
+  if (rc == -1) return -1; /* not reaped: hc_stop tries again */
+  s->pid = 0;
+  s->killed = rc;
   return rc;
 }
 

@@ -47,6 +47,16 @@ hc_server *hc_start(const char *bin, const char *const extra_args[]);
 ** copied to stderr as "# " lines when the status is not 0. */
 int hc_stop(hc_server *srv);
 
+/* Kills the server with SIGKILL (no clean stop: the crash of the crash
+** test) and waits up to 10 s for it to exit.  Returns 128 + 9 when it
+** died of that signal, another status if it had exited already, or -1
+** (then hc_stop tries again).  srv stays valid, its port dead, for threads
+** that still hold it; hc_stop later only removes its directory and frees
+** it (returning the same status; the log only if it had died otherwise).
+** To start again on the same database: hc_start with "--db" FILE in
+** extra_args. */
+int hc_kill(hc_server *srv);
+
 int hc_port(const hc_server *srv);
 int hc_pid(const hc_server *srv);
 const char *hc_dir(const hc_server *srv); /* the temporary directory */

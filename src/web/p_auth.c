@@ -3,8 +3,11 @@
 **
 **   GET/POST /setup/{token}  the first administrator (and, on an empty
 **                            installation, the organisation); one use
-**   GET/POST /login          email and password (rate limited)
-**   POST     /logout
+**   GET/POST /login          email and password (rate limited per
+**                            address, and per account: login_throttle_*
+**                            in ratelimit.c); a new session each time,
+**                            the one the browser held is ended
+**   POST     /logout         ends the session on the server
 **
 ** Passwords are hashed with argon2id outside the transaction (it takes a
 ** tenth of a second and 64 MiB); the transaction only stores the result.
@@ -16,6 +19,7 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "server.h"
 
 #define PW_MIN 12
 #define PW_MAX 1024
@@ -332,6 +336,16 @@ static void post_login(req *r, resp *p) {
     login_form(r, p, &v, next);
     return;
   }
+  /* per account, whatever the address (ratelimit.c); the same answer
+  ** whether or not the account exists */
+  if (!login_throttle_ok(email, r->cookie_hash)) {
+    verr_add(&v, "email", "throttled", "Too many failed sign-ins for this "
+             "account. Wait a minute and try again.");
+    p->status = 429;
+    resp_header(p, "Retry-After", "60");
+    login_form(r, p, &v, next);
+    return;
+  }
   st = db_stmt(db, "SELECT id, pw_hash FROM admins WHERE email = ?1 AND "
                    "disabled = 0");
   if (!st) {
@@ -346,6 +360,7 @@ static void post_login(req *r, resp *p) {
   sqlite3_reset(st);
   /* the same work whether or not the account exists */
   if (!auth_pw_verify(c.admin_id ? hash : NULL, pw)) {
+    login_throttle_fail(email, r->cookie_hash);
     verr_add(&v, "email", "bad_login", "The email address or password is "
              "not right.");
     p->status = 401;
@@ -353,11 +368,15 @@ static void post_login(req *r, resp *p) {
     return;
   }
   c.now = r->now;
+  login_throttle_success(email, r->cookie_hash);
   s = db_write(do_login, &c);
   if (s) {
     page_fail(r, p, s);
     return;
   }
+  /* a session this browser already held (perhaps planted) ends: only the
+  ** new one, made here, is valid */
+  if (r->session[0]) auth_session_end(r->session);
   session_cookie(p, c.session);
   sodium_memzero(c.session, sizeof c.session);
   resp_redirect(p, next);

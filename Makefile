@@ -8,7 +8,8 @@
 #                   the last line is "N passed, N failed"
 #   make bench      benchmarks (not tests): speed and memory on large files
 #   make fuzz       libFuzzer harnesses (clang), each run for FUZZ_SECONDS=30
-#   make lint       banned functions and floating point in the count
+#   make lint       banned functions and floating point in the count, then
+#                   gcc -fanalyzer, clang-tidy and cppcheck (see below)
 #   make browser-test  the HTML report in headless Chromium (make check runs
 #                   it too, or says SKIP where chromium is not installed)
 
@@ -21,6 +22,7 @@ PKGS      := pkg-config libcmocka-dev libgmp-dev libjansson-dev libsodium-dev \
              libxml2-utils
 FUZZPKGS  := clang libclang-rt-14-dev
 BROWSERPKGS := chromium
+LINTPKGS  := cppcheck clang-tidy
 
 HAVE_GMP  := $(shell pkg-config --exists gmp 2>/dev/null && echo 1)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -227,8 +229,77 @@ check: deps
 
 test: check
 
+# make lint: tests/lint.sh's mechanical checks, then three static analysers
+# over src/lib, src/cli and src/web, each with the flags the build uses:
+# gcc -fanalyzer, clang-tidy (checks in .clang-tidy) and cppcheck
+# (suppressions in tests/cppcheck.supp).  Any finding fails, printed as
+# file:line.  Incremental: one stamp per source and analyser under
+# $(BUILD)/lint/, remade when the source, a header it includes (gcc -MMD)
+# or the analyser's flags or configuration change; run with -j$(LINTJOBS).
+LINTJOBS  ?= 2
+LINTCC    ?= gcc
+LINT      := $(BUILD)/lint
+LINT_SRC  := $(LIB_SRC) $(CLI_SRC) $(WEB_SRC)
+LINT_OK   := $(foreach a,gcc tidy cppcheck,$(LINT_SRC:%.c=$(LINT)/$(a)/%.ok))
+# the build's flags for a source, without sanitizers or dependency output
+lintflags = $(filter-out -MMD -MP -fsanitize=% -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer,$(if $(filter src/web/%,$1),$(WEBCFLAGS),\
+              $(ALLCFLAGS) -Isrc/web $(shell pkg-config --cflags jansson \
+              libsodium 2>/dev/null)))
+# -O0: the analyser sees the code as written (no early inlining)
+LINT_gcc  := -fanalyzer -O0
+# shallow: less inlining across calls; the deep default costs 3x the time
+LINT_tidy := --quiet -extra-arg=-Xclang -extra-arg=-analyzer-config \
+             -extra-arg=-Xclang -extra-arg=mode=shallow
+LINT_cppcheck := -q --enable=warning,portability,performance --std=c11 \
+             --library=posix --inline-suppr --error-exitcode=1 \
+             --suppressions-list=tests/cppcheck.supp
+cppcheckflags = $(filter -D% -U% -Iinclude -Isrc/%,$(call lintflags,$1))
+
+# one sub-make, for -j; -k: every finding in one go.  The packages first
+# (need, with PKGLIST from lint-run), then the stamps.
 lint:
+	@$(MAKE) --no-print-directory -k \
+	  $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(LINTJOBS)) lint-run
+
+.PHONY: lint-run lint-mech
+lint-run: PKGLIST = $(LINTPKGS)
+lint-run: lint-mech $(LINT_OK)
+	@echo "lint: gcc -fanalyzer, clang-tidy and cppcheck found nothing"
+lint-mech:
 	@tests/lint.sh
+$(LINT_OK): | need
+
+# each analyser's flags, in a file rewritten only when they change
+lintconf  = $(LINT_$1) $(call lintflags,src/lib/x.c) $(call lintflags,src/web/x.c)
+shq       = '$(subst ','\'',$1)'
+$(LINT)/%.conf: FORCE
+	@mkdir -p $(dir $@)
+	@echo $(call shq,$(call lintconf,$*)) | cmp -s - $@ || \
+	  echo $(call shq,$(call lintconf,$*)) > $@
+
+$(LINT)/gcc/%.ok: %.c $(LINT)/gcc.conf
+	@mkdir -p $(dir $@)
+	@echo "  GCC-ANALYZER $<"
+	@$(LINTCC) $(call lintflags,$<) $(LINT_gcc) -c -o /dev/null \
+	  -MMD -MP -MF $(@:.ok=.d) -MT $@ -MT $(LINT)/tidy/$*.ok \
+	  -MT $(LINT)/cppcheck/$*.ok $<
+	@touch $@
+
+$(LINT)/tidy/%.ok: %.c $(LINT)/tidy.conf .clang-tidy
+	@mkdir -p $(dir $@)
+	@echo "  CLANG-TIDY   $<"
+	@clang-tidy $(LINT_tidy) $< -- $(call lintflags,$<) >$(@:.ok=.log) 2>&1; \
+	  rc=$$?; grep -v '^[0-9]* warnings\? generated\.$$' $(@:.ok=.log) | \
+	  sed 's|^$(CURDIR)/||'; exit $$rc
+	@touch $@
+
+$(LINT)/cppcheck/%.ok: %.c $(LINT)/cppcheck.conf tests/cppcheck.supp
+	@mkdir -p $(dir $@)
+	@echo "  CPPCHECK     $<"
+	@cppcheck $(LINT_cppcheck) $(call cppcheckflags,$<) \
+	  --template='{file}:{line}:{column}: {severity}: {message} [{id}]' $<
+	@touch $@
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -285,4 +356,7 @@ fuzz:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# this build's dependency files only (not those of build directories
+# nested in it, such as build/san)
+-include $(shell find $(addprefix $(BUILD)/,src tests lint gen tools bench) \
+  -name '*.d' 2>/dev/null)

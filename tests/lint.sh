@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Mechanical checks on the source: banned calls, and no floating point in
-# the counting library.
+# Mechanical checks on the source: banned calls, no floating point in the
+# counting library, SQL through prepared statements only, and every
+# static-analysis suppression named and explained.  `make lint` runs this,
+# then gcc -fanalyzer, clang-tidy and cppcheck (see the Makefile).
 set -u
 cd "$(dirname "$0")/.."
 rc=0
@@ -33,4 +35,24 @@ priv=$(grep -rnE '#include "(stvInt|html|svg|flows|report|piles|exact)\.h"' src/
 if [ -n "$priv" ]; then
   echo "lint: the service includes the library's private headers:"; echo "$priv"; rc=1
 fi
+# a silenced analyser finding names what it silences and says why:
+# `// NOLINT(check-name): why`, `// cppcheck-suppress id ; why`, and a
+# comment just above every `#pragma GCC diagnostic ignored "-Wanalyzer-..."`
+sup=$(grep -rnE 'NOLINT|cppcheck-suppress' src include --include='*.c' \
+  --include='*.h' | grep -vE 'NOLINT(NEXTLINE)?\([A-Za-z0-9.,*-]+\): [^ ]|cppcheck-suppress [A-Za-z0-9_]+ ; [^ ]')
+if [ -n "$sup" ]; then
+  echo "lint: a suppression without a check name and a reason:"; echo "$sup"; rc=1
+fi
+sup=$(grep -rnE -B4 'diagnostic ignored "-Wanalyzer' src include --include='*.c' \
+  --include='*.h' | awk '/-Wanalyzer/ && !c { print } /\*\/|\/\// { c = 1 }
+  /^--$/ { c = 0 }')
+if [ -n "$sup" ]; then
+  echo "lint: an analyser pragma without a comment saying why:"; echo "$sup"; rc=1
+fi
+# every check .clang-tidy leaves out has its reason in the comment above
+for c in $(sed -n '/^Checks:/,/^[A-Z]/p' .clang-tidy | grep -oE '^ *-[a-z][a-zA-Z0-9.*-]+' |
+    sed 's/^ *-//'); do
+  grep -qE "^# +$c:" .clang-tidy ||
+    { echo "lint: .clang-tidy leaves out $c without a reason"; rc=1; }
+done
 exit $rc

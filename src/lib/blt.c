@@ -419,7 +419,8 @@ static stv_status text_line(blt *p, const char *s, size_t n, long line) {
         txt = both;
         memcpy(txt + tn, " (", 2);
         memcpy(txt + tn + 2, extra, xn);
-        memcpy(txt + tn + 2 + xn, ")", 2);
+        txt[tn + 2 + xn] = ')';
+        txt[tn + 3 + xn] = 0;
         tn += xn + 3;
       }
       stvi_free(extra);

@@ -726,7 +726,8 @@ stv_status stv_election_parse_csv(const char *data, size_t len,
   *out = NULL;
   if (!name) name = "<memory>";
   if (!data && len) return STV_EINVAL;
-  if ((st = start(&p, name, seats, err))) return st;
+  st = start(&p, name, seats, err);
+  if (!p) return st; /* start failed: st says why */
   st = stvi_lines_mem(data, len, name, on_line, p, err);
   return finish(p, st, out);
 }
@@ -737,7 +738,8 @@ stv_status stv_election_read_csv(const char *path, int seats,
   stv_status st;
   *out = NULL;
   if (!path) return STV_EINVAL;
-  if ((st = start(&p, path, seats, err))) return st;
+  st = start(&p, path, seats, err);
+  if (!p) return st; /* start failed: st says why */
   st = stvi_lines_file(path, on_line, p, err);
   return finish(p, st, out);
 }

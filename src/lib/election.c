@@ -125,7 +125,7 @@ static stv_status grow_slots(stv_election *e) {
       while (s[h]) h = (h + 1) & (ns - 1);
       s[h] = SLOT(hv >> 32, i);
     }
-  for (i = 0; i < e->nslots; i++) {
+  for (i = 0; e->slots && i < e->nslots; i++) { /* no slots: nslots 0 */
     uint64_t h;
     if (!e->slots[i]) continue;
     h = (uint64_t)SLOT_TAG(e->slots[i]) >> (32 - bits);

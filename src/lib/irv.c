@@ -132,7 +132,8 @@ stv_status stvi_count_block(stvi_count *c) {
     set = stvi_alloc_array((size_t)c->n, sizeof(int));
     if (!set) st = STV_ENOMEM;
   }
-  while (st == STV_OK && c->nelected < c->seats && stvi_hopefuls(c) > 0) {
+  while (st == STV_OK && set && c->nelected < c->seats &&
+         stvi_hopefuls(c) > 0) {
     int64_t best = -1;
     int n = 0, k, j;
     for (j = 0; j < c->n; j++) {

@@ -359,7 +359,7 @@ static stv_status write_all(stvi_buf *b, const rctab *t) {
                   "\"totalNumBallots\": \"%lld\", \"undervotes\": %lld},\n"
                   "  \"results\": [",
                   r->seats, standing,
-                  (long long)(r->papers + r->empty + (rej ? r->invalid : 0)),
+                  (long long)r->papers + r->empty + (rej ? r->invalid : 0),
                   (long long)r->empty);
   for (q = 0; q < t->nrounds; q++) {
     const stvi_stage *s = &r->stages[t->last[q]];

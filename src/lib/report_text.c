@@ -80,7 +80,7 @@ static void cell(const stv_result *r, const stvi_stage *s,
   }
   if (xfer) {
     if (row == -3 || v == pv)
-      snprintf(out, n, "%s", row == -3 ? "" : "");
+      snprintf(out, n, "%s", ""); /* blank: the total, or no change */
     else
       signed_num(v - pv, r->dp, out, n);
   } else

@@ -447,7 +447,7 @@ static const jfield phase_fields[] = {{"to", JT_STR}, {NULL, JT_STR}};
 static void post_phase(req *r, resp *p) {
   svc_election e;
   json_t *o;
-  svc_phase to;
+  svc_phase to = PHASE_SETUP; /* set by svc_phase_parse, or v.n > 0 */
   verr v;
   web_status s;
   v.n = 0;

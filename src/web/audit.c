@@ -51,7 +51,7 @@ static int detail_ok(const char *d) {
   int ok;
   if (strchr(d, '\n') || strchr(d, '\r')) return 0;
   j = json_loads(d, JSON_REJECT_DUPLICATES, NULL);
-  ok = j && json_is_object(j);
+  ok = json_is_object(j); /* false for NULL too */
   json_decref(j);
   return ok;
 }

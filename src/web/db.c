@@ -18,9 +18,18 @@
 ** per job and one COMMIT per batch (docs/design/ballot.md §4); it also
 ** checkpoints the WAL.  The writer owns its connection and the jobs it has
 ** taken; each job is owned by the db_write() call waiting for it.
+**
+** Storage failures (the disk full, a file-size limit, a read-only or
+** failing file system: SQLITE_FULL, SQLITE_IOERR*, SQLITE_READONLY*,
+** SQLITE_CANTOPEN) are WEB_EIO: nothing of the write is kept, the caller
+** answers 503, and the same write succeeds once the storage is writable
+** again (docs/serve.md "When the disk fills or goes read-only").  They
+** are logged with the file, the SQLite code and errno, at most one line a
+** second, and one line when writes work again.
 */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +37,7 @@
 #include <time.h>
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -65,6 +75,139 @@ static int exec1(sqlite3 *db, const char *sql) {
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* ------------------------------------------------- storage failures */
+
+/* Whether rc says the storage failed rather than the SQL or a lock. */
+static int is_storage(int rc) {
+  switch (rc & 0xff) {
+  case SQLITE_FULL:
+  case SQLITE_IOERR:
+  case SQLITE_READONLY:
+  case SQLITE_CANTOPEN:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* " (SQLITE_IOERR_WRITE: a write failed: the disk is full, a file-size
+** limit, or a failing device)": what an operator needs beside
+** sqlite3_errmsg's "disk I/O error".  errno is added when SQLite kept it
+** (it often does not: the error is found after other system calls). */
+static void describe(sqlite3 *db, int rc, char *out, size_t cap) {
+  static const struct {
+    int code;
+    const char *name, *hint;
+  } names[] = {
+      {SQLITE_IOERR_WRITE, "SQLITE_IOERR_WRITE",
+       "a write failed: the disk is full, a file-size limit, or a failing "
+       "device"},
+      {SQLITE_IOERR_FSYNC, "SQLITE_IOERR_FSYNC", "fsync failed"},
+      {SQLITE_IOERR_TRUNCATE, "SQLITE_IOERR_TRUNCATE", "truncate failed"},
+      {SQLITE_IOERR_SHMSIZE, "SQLITE_IOERR_SHMSIZE",
+       "cannot grow the -shm file: the disk is full or a file-size limit"},
+      {SQLITE_IOERR_SHMOPEN, "SQLITE_IOERR_SHMOPEN",
+       "cannot open the -shm file"},
+      {SQLITE_IOERR_READ, "SQLITE_IOERR_READ", "a read failed"},
+      {SQLITE_FULL, "SQLITE_FULL", "the disk is full"},
+      {SQLITE_IOERR, "SQLITE_IOERR", "input/output error"},
+      {SQLITE_READONLY, "SQLITE_READONLY",
+       "the database, its directory or its file system is read-only"},
+      {SQLITE_CANTOPEN, "SQLITE_CANTOPEN",
+       "cannot open or create the file, its -wal or its -shm"},
+      {SQLITE_BUSY, "SQLITE_BUSY", "locked by another process"},
+      {SQLITE_CORRUPT, "SQLITE_CORRUPT", "the file is damaged"},
+      {SQLITE_NOMEM, "SQLITE_NOMEM", "out of memory"}};
+  int e = db ? sqlite3_system_errno(db) : 0;
+  size_t i;
+  for (i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (names[i].code == rc) break;
+  if (i == sizeof names / sizeof names[0])
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+      if (names[i].code == (rc & 0xff)) break;
+  if (i == sizeof names / sizeof names[0])
+    snprintf(out, cap, " (SQLite code %d)", rc);
+  else if (e)
+    snprintf(out, cap, " (%s: %s; errno %d: %s)", names[i].name,
+             names[i].hint, e, strerror(e));
+  else
+    snprintf(out, cap, " (%s: %s)", names[i].name, names[i].hint);
+}
+
+/* "; the file system holding it is read-only", or "". */
+static const char *ro_note(const char *path) {
+  struct statvfs sv;
+  return statvfs(path, &sv) == 0 && (sv.f_flag & ST_RDONLY)
+             ? "; the file system holding it is read-only"
+             : "";
+}
+
+/* Storage failures are logged at most once a second (a full disk fails
+** every write: one line each would flood the log), with the number left
+** out; the first write that commits after them says so. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int st_failing; /* a storage failure since the last commit */
+static long st_untold;        /* failures not logged since the last line */
+static long st_total;         /* failures since the last commit */
+static struct timespec st_last;
+
+static void log_storage(sqlite3 *db, const char *what, int rc) {
+  struct timespec now;
+  char why[160];
+  long untold;
+  describe(db, rc, why, sizeof why);
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  pthread_mutex_lock(&log_mu);
+  st_total++;
+  atomic_store(&st_failing, 1);
+  if (st_total > 1 && now.tv_sec - st_last.tv_sec < 1) {
+    st_untold++;
+    pthread_mutex_unlock(&log_mu);
+    return;
+  }
+  untold = st_untold;
+  st_untold = 0;
+  st_last = now;
+  pthread_mutex_unlock(&log_mu);
+  if (untold)
+    fprintf(stderr, "hustings: database %s: %s: %s%s; nothing was saved "
+            "(%ld more such failures)\n", db_path[0] ? db_path : "(opening)",
+            what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), why, untold);
+  else
+    fprintf(stderr, "hustings: database %s: %s: %s%s; nothing was saved\n",
+            db_path[0] ? db_path : "(opening)", what,
+            db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), why);
+}
+
+/* After a commit: the storage works again. */
+static void storage_ok(void) {
+  long n;
+  if (!atomic_load(&st_failing)) return;
+  pthread_mutex_lock(&log_mu);
+  n = st_total;
+  st_total = 0;
+  st_untold = 0;
+  atomic_store(&st_failing, 0);
+  pthread_mutex_unlock(&log_mu);
+  if (n)
+    fprintf(stderr, "hustings: database %s: writes work again (%ld failed "
+            "meanwhile)\n", db_path, n);
+}
+
+/* Logs a failed BEGIN, COMMIT or statement: storage failures through
+** log_storage, others as before; a busy database is not news. */
+static void log_failure(sqlite3 *db, const char *what, int rc) {
+  char why[160];
+  if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) return;
+  if (is_storage(rc)) {
+    log_storage(db, what, rc);
+    return;
+  }
+  describe(db, rc, why, sizeof why);
+  fprintf(stderr, "hustings: database %s: %s: %s%s\n", db_path, what,
+          sqlite3_errmsg(db), why);
+}
+
 /* The pragmas every connection gets.  journal_mode is checked: a file
 ** system without shared memory silently keeps the rollback journal. */
 static int setup(sqlite3 *db, char *err, size_t cap) {
@@ -86,7 +229,10 @@ static int setup(sqlite3 *db, char *err, size_t cap) {
   }
   sqlite3_finalize(st);
   if (rc != SQLITE_OK) {
-    snprintf(err, cap, "cannot set WAL mode: %s", sqlite3_errmsg(db));
+    char why[160];
+    describe(db, rc, why, sizeof why);
+    snprintf(err, cap, "cannot open it in WAL mode: %s%s",
+             sqlite3_errmsg(db), why);
     return rc;
   }
   if (strcmp(mode, "wal") != 0) {
@@ -97,7 +243,9 @@ static int setup(sqlite3 *db, char *err, size_t cap) {
   for (i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
     rc = exec1(db, pragmas[i]);
     if (rc != SQLITE_OK) {
-      snprintf(err, cap, "%s: %s", pragmas[i], sqlite3_errmsg(db));
+      char why[160];
+      describe(db, rc, why, sizeof why);
+      snprintf(err, cap, "%s: %s%s", pragmas[i], sqlite3_errmsg(db), why);
       return rc;
     }
   }
@@ -110,10 +258,16 @@ static sqlite3 *open_conn(const char *path, int flags, char *err,
   int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX |
                                           SQLITE_OPEN_EXRESCODE, NULL);
   if (rc != SQLITE_OK) {
-    snprintf(err, cap, "%s: %s", path,
-             db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    char why[160];
+    describe(db, rc, why, sizeof why);
+    snprintf(err, cap, "%s: %s%s%s", path,
+             db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), why,
+             ro_note(path));
   } else {
-    rc = setup(db, err, cap);
+    char what[512];
+    rc = setup(db, what, sizeof what);
+    if (rc != SQLITE_OK)
+      snprintf(err, cap, "%s: %s%s", path, what, ro_note(path));
   }
   if (rc != SQLITE_OK) {
     sqlite3_close_v2(db);
@@ -255,6 +409,11 @@ web_status db_status(int rc) {
     return WEB_ECONFLICT;
   case SQLITE_NOMEM:
     return WEB_ENOMEM;
+  case SQLITE_FULL:
+  case SQLITE_IOERR:
+  case SQLITE_READONLY:
+  case SQLITE_CANTOPEN:
+    return WEB_EIO; /* the storage: is_storage() */
   default:
     return WEB_EDB;
   }
@@ -269,6 +428,8 @@ web_status db_exec_stmt(sqlite3_stmt *st) {
   if (s == WEB_EDB)
     fprintf(stderr, "hustings: sqlite: %s\n",
             sqlite3_errmsg(sqlite3_db_handle(st)));
+  else if (s == WEB_EIO)
+    log_storage(sqlite3_db_handle(st), "statement", rc);
   sqlite3_reset(st);
   return s;
 }
@@ -298,20 +459,22 @@ static web_status write_once(sqlite3 *db, db_fn fn, void *ctx) {
   rc = exec1(db, "BEGIN IMMEDIATE");
   if (rc != SQLITE_OK) {
     s = db_status(rc);
+    if (s == WEB_OK) s = WEB_EDB;
+    log_failure(db, "BEGIN", rc);
     rollback(db);
-    if (s != WEB_EBUSY)
-      fprintf(stderr, "hustings: BEGIN: %s\n", sqlite3_errmsg(db));
     return s;
   }
   s = fn(db, ctx);
   if (s == WEB_OK) {
     db_reset_all();
     rc = exec1(db, "COMMIT");
-    if (rc == SQLITE_OK) return WEB_OK;
+    if (rc == SQLITE_OK) {
+      storage_ok();
+      return WEB_OK;
+    }
     s = db_status(rc);
     if (s == WEB_OK) s = WEB_EDB;
-    if (s != WEB_EBUSY)
-      fprintf(stderr, "hustings: COMMIT: %s\n", sqlite3_errmsg(db));
+    log_failure(db, "COMMIT", rc);
   }
   rollback(db);
   return s;
@@ -426,8 +589,9 @@ static void maybe_checkpoint(sqlite3 *db, struct timespec *last,
   *ran = 1;
   rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
                                  &nckpt);
-  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-    fprintf(stderr, "hustings: checkpoint: %s\n", sqlite3_errmsg(db));
+  /* a failed checkpoint loses nothing (the frames stay in the WAL, and
+  ** are tried again next time); a storage failure is rate-limited */
+  if (rc != SQLITE_OK) log_failure(db, "checkpoint", rc);
 }
 
 /* Runs b[0..n) as one transaction; sets every job's status. */
@@ -452,8 +616,7 @@ static void run_batch(sqlite3 *db, db_job **b, size_t n) {
   if (rc != SQLITE_OK) {
     s = db_status(rc);
     if (s == WEB_OK) s = WEB_EDB;
-    if (s != WEB_EBUSY)
-      fprintf(stderr, "hustings: BEGIN: %s\n", sqlite3_errmsg(db));
+    log_failure(db, "BEGIN", rc);
     for (i = 0; i < n; i++) b[i]->status = s;
     return;
   }
@@ -470,22 +633,29 @@ static void run_batch(sqlite3 *db, db_job **b, size_t n) {
       broken = 1;
       break;
     }
-    if (b[i]->status != WEB_OK &&
-        exec_cached(db, sql_sp_undo) != SQLITE_OK) /* this job only */
-      broken = 1;
-    else if (exec_cached(db, sql_sp_release) != SQLITE_OK)
+    /* a failed job is undone (this job only), then released */
+    if ((b[i]->status != WEB_OK &&
+         exec_cached(db, sql_sp_undo) != SQLITE_OK) ||
+        exec_cached(db, sql_sp_release) != SQLITE_OK)
       broken = 1;
   }
   if (!broken) {
     rc = exec_cached(db, sql_commit);
-    if (rc == SQLITE_OK) return;
-    if ((rc & 0xff) != SQLITE_BUSY)
+    if (rc == SQLITE_OK) {
+      storage_ok();
+      return;
+    }
+    if (is_storage(rc))
+      log_storage(db, "COMMIT of a batch (its jobs are run again one by "
+                  "one)", rc);
+    else if ((rc & 0xff) != SQLITE_BUSY)
       fprintf(stderr, "hustings: COMMIT of %zu jobs: %s; running them one "
               "by one\n", n, sqlite3_errmsg(db));
   }
   /* Isolate: nothing of the batch is kept; each job runs again on its
   ** own, so one bad job cannot fail the others and every status is the
-  ** job's own. */
+  ** job's own.  After a storage failure each fails on its own too (and
+  ** answers 503); nothing is left half-written either way. */
   rollback(db);
   for (i = 0; i < n; i++) b[i]->status = write_alone(db, b[i]->fn, b[i]->ctx);
 }
@@ -526,6 +696,13 @@ static void *writer_main(void *arg) {
     pthread_mutex_unlock(&q_mu);
     pthread_mutex_lock(&write_mu);
     run_batch(db, b, n);
+    if (!sqlite3_get_autocommit(db)) {
+      /* cannot happen (every path above ends in COMMIT or ROLLBACK); if
+      ** it did, the next batch's BEGIN would fail for ever */
+      fprintf(stderr, "hustings: database %s: the writer was left in a "
+              "transaction; rolling it back\n", db_path);
+      rollback(db);
+    }
     pthread_mutex_unlock(&write_mu);
     pthread_mutex_lock(&q_mu);
     /* a job's caller may return (and its stack frame go) as soon as
@@ -629,6 +806,8 @@ web_status db_write(db_fn fn, void *ctx) {
     while (!j.done) pthread_cond_wait(&j.cv, &q_mu);
     pthread_mutex_unlock(&q_mu);
     pthread_cond_destroy(&j.cv);
+    /* the writer unlinked j from q_head/q_tail before it set j.done */
+    /* NOLINTNEXTLINE(clang-analyzer-core.StackAddressEscape): see above */
     return j.status;
   }
   pthread_mutex_unlock(&q_mu);

@@ -207,6 +207,7 @@ void esc_json(wbuf *b, const char *s) {
       u[1] = (char)c;
       wbuf_add(b, u, 2);
     } else {
+      /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): u is bytes */
       memcpy(u, "\\u00", 4);
       u[4] = hexdig[c >> 4];
       u[5] = hexdig[c & 15];

@@ -384,9 +384,9 @@ static void err_append(char *err, size_t cap, const char *s, size_t n) {
   size_t len = strlen(err), i;
   for (i = 0; i < n && len + 1 < cap; i++) {
     unsigned char c = (unsigned char)s[i];
-    err[len++] = c == '\n' || c == '\r' || c == '\t' ? ' '
-                 : c < 0x20 || c >= 0x7f             ? '?'
-                                                     : (char)c;
+    err[len++] = (char)(c == '\n' || c == '\r' || c == '\t' ? ' '
+                        : c < 0x20 || c >= 0x7f             ? '?'
+                                                            : c);
   }
   err[len] = '\0';
   while (len > 0 && err[len - 1] == ' ') err[--len] = '\0';

@@ -266,14 +266,14 @@ static void nomination_counts(wbuf *b, sqlite3 *db, int64_t election_id) {
                                       "withdrawn"};
   static const char *const words[] = {"waiting for a decision", "accepted",
                                       "rejected", "withdrawn"};
-  int counts[4] = {0, 0, 0, 0}, i, total = 0, first = 1;
+  int counts[4] = {0, 0, 0, 0}, i, total = 0, first = 1, rc;
   sqlite3_stmt *st = db_stmt(
       db, "SELECT n.status, count(*) FROM nominations n JOIN contests c ON "
           "c.id = n.contest_id WHERE c.election_id = ?1 GROUP BY n.status");
   if (!st)
     return;
   sqlite3_bind_int64(st, 1, election_id);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     const char *s = (const char *)sqlite3_column_text(st, 0);
     for (i = 0; i < 4; i++)
       if (s && strcmp(s, names[i]) == 0) {
@@ -281,6 +281,8 @@ static void nomination_counts(wbuf *b, sqlite3 *db, int64_t election_id) {
         total += counts[i];
       }
   }
+  /* an error ends the list early: the page fails, not a short list */
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) b->err = WEB_EDB;
   sqlite3_reset(st);
   if (!total) {
     wbuf_puts(b, "<p>No nominations yet.</p>");

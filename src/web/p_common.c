@@ -51,6 +51,12 @@ void api_fail(resp *p, web_status s, const char *conflict_code,
     api_error(p, 503, "busy", "The database is busy; try again.", NULL);
     resp_header(p, "Retry-After", "1");
     break;
+  case WEB_EIO: /* disk full, read-only: db.c; docs/serve.md */
+    api_error(p, 503, "storage", "The server has a problem with its "
+              "storage at the moment (its disk may be full); nothing was "
+              "saved. Try again later.", NULL);
+    resp_header(p, "Retry-After", "60");
+    break;
   default:
     api_error(p, 500, "internal", web_strerror(s), NULL);
   }
@@ -61,6 +67,12 @@ void page_fail(req *r, resp *p, web_status s) {
     resp_header(p, "Retry-After", "1");
     page_message(r, p, 503, "Busy", "The service is busy; nothing was saved. "
                  "Wait a moment and try again.", NULL, NULL);
+  } else if (s == WEB_EIO) { /* disk full, read-only: db.c */
+    resp_header(p, "Retry-After", "60");
+    page_message(r, p, 503, "Try again later",
+                 "The server has a problem with its storage at the moment "
+                 "(its disk may be full); nothing was saved. Try again "
+                 "later.", NULL, NULL);
   } else if (s == WEB_ENOTFOUND)
     page_message(r, p, 404, "Not found", "There is nothing at this address.",
                  "/", "Go to the start");

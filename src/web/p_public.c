@@ -189,7 +189,7 @@ static void put_constraints(wbuf *b, sqlite3 *db, const svc_contest *c) {
       db, "SELECT k.label, x.min_seats, x.max_seats FROM contest_constraints "
           "x JOIN categories k ON k.id = x.category_id WHERE x.contest_id = "
           "?1 ORDER BY k.label");
-  int rc, n = 0;
+  int n = 0, rc;
   if (!st)
     return;
   sqlite3_bind_int64(st, 1, c->id);
@@ -216,6 +216,8 @@ static void put_constraints(wbuf *b, sqlite3 *db, const svc_contest *c) {
     put_group(b, label);
     wbuf_puts(b, ".</li>");
   }
+  /* an error ends the list early: the page fails, not a short list */
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) b->err = WEB_EDB;
   sqlite3_reset(st);
   if (n)
     wbuf_puts(b, "</ul>");
@@ -228,7 +230,7 @@ static void put_eligibility(wbuf *b, sqlite3 *db, const svc_contest *c) {
       db, "SELECT x.tag, (SELECT k.label FROM categories k WHERE "
           "k.election_id = ?2 AND k.slug = x.tag) FROM contest_eligibility x "
           "WHERE x.contest_id = ?1 ORDER BY x.tag");
-  int rc, n = 0;
+  int n = 0, rc;
   if (!st)
     return;
   sqlite3_bind_int64(st, 1, c->id);
@@ -240,6 +242,8 @@ static void put_eligibility(wbuf *b, sqlite3 *db, const svc_contest *c) {
     wbuf_puts(b, n++ ? " or " : "members ");
     put_group(b, label && *label ? label : tag);
   }
+  /* an error ends the list early: the page fails, not a short list */
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) b->err = WEB_EDB;
   sqlite3_reset(st);
   wbuf_puts(b, n ? " (as recorded on the membership list).</p>"
                  : "every member.</p>");

@@ -98,12 +98,13 @@ static int pub_load(req *r, resp *p, pub_ctx *c, const char *what) {
 
 /* The ?contest= form (only when there is more than one contest). */
 static void put_filter(wbuf *b, const pub_ctx *c, const char *path) {
+  const svc_pub_contest *all = c->pub.contests;
   size_t i;
   if (c->bad_filter)
     wbuf_puts(b, "<p class=\"notice warn\" role=\"status\">There is no "
                  "contest of that name in this election, so every contest "
                  "is shown.</p>\n");
-  if (c->pub.ncontests < 2) return;
+  if (c->pub.ncontests < 2 || !all) return;
   wbuf_puts(b, "<form method=\"get\" class=\"actions\" action=\"");
   page_href(b, path, c->e.slug);
   wbuf_puts(b, "\"><div class=\"field\"><label for=\"f-contest\">Contest"
@@ -111,7 +112,7 @@ static void put_filter(wbuf *b, const pub_ctx *c, const char *path) {
   wbuf_printf(b, "<option value=\"\"%s>Every contest</option>",
               c->only ? "" : " selected");
   for (i = 0; i < c->pub.ncontests; i++) {
-    const svc_pub_contest *pc = &c->pub.contests[i];
+    const svc_pub_contest *pc = &all[i];
     wbuf_puts(b, "<option value=\"");
     esc_attr(b, pc->c.slug);
     wbuf_puts(b, pc == c->only ? "\" selected>" : "\">");

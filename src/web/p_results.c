@@ -182,16 +182,18 @@ static void put_withdrawn(wbuf *b, sqlite3 *db, int64_t contest_id) {
           " ON n.id = bc.nomination_id WHERE bc.contest_id = ?1 AND"
           " (n.status = 'withdrawn' OR EXISTS (SELECT 1 FROM withdrawals w"
           "  WHERE w.nomination_id = n.id)) ORDER BY bc.number");
-  int k = 0;
+  int k = 0, rc;
   if (!st) return;
   sqlite3_bind_int64(st, 1, contest_id);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     const char *s = (const char *)sqlite3_column_text(st, 0);
     wbuf_puts(b, k++ ? ", " : "<p>Withdrawn during voting (their "
                               "preferences passed to the next one on each "
                               "paper): ");
     esc_text(b, s ? s : "");
   }
+  /* an error ends the list early: the page fails, not a short list */
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) b->err = WEB_EDB;
   sqlite3_reset(st);
   if (k) wbuf_puts(b, ".</p>\n");
 }
@@ -225,7 +227,7 @@ static void put_verify(wbuf *b, sqlite3 *db, const svc_election *e,
                        const pack_row *k) {
   sqlite3_stmt *st;
   char hex[80] = "";
-  int any_blt = 0;
+  int any_blt = 0, rc;
   results_txt_get(k->txt, "public-key", hex, sizeof hex);
   wbuf_puts(b, "<h2 id=\"verify\">Check the results yourself</h2>\n"
                "<p>Download the files above into one folder, then run these "
@@ -245,7 +247,7 @@ static void put_verify(wbuf *b, sqlite3 *db, const svc_election *e,
                    " ORDER BY c.position, c.id");
   if (st) {
     sqlite3_bind_int64(st, 1, e->id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       const char *slug = (const char *)sqlite3_column_text(st, 0);
       const char *rules = (const char *)sqlite3_column_text(st, 1);
       char blt[64];
@@ -266,6 +268,8 @@ static void put_verify(wbuf *b, sqlite3 *db, const svc_election *e,
       esc_text(b, slug);
       wbuf_puts(b, ".json\n");
     }
+    /* an error ends the list early: the page fails, not a short list */
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) b->err = WEB_EDB;
     sqlite3_reset(st);
   }
   wbuf_puts(b, "grep -x 'YOUR-RECEIPT-CODE' receipts.txt\n");

@@ -14,7 +14,12 @@
 **                            page itself, 200, never a redirect: the
 **                            receipt is stored with nothing and must not
 **                            appear in a URL.  A refused cast is 409 with
-**                            the reason; a reload finds the link used
+**                            the reason; a reload finds the link used.
+**                            A cast the database could not save (disk
+**                            full, read-only: WEB_EIO; busy: WEB_EBUSY)
+**                            is 503 with Retry-After, saying the vote was
+**                            not recorded and the link still works, and
+**                            a button that posts the same choices again
 **
 ** Nothing is stored before the cast: the ranking travels from the ballot
 ** to the review page and back in form fields ("r.C.N" = the number), and
@@ -268,9 +273,13 @@ static void ballot_errors(resp *p, const svc_ballot *b, const verr *v) {
     char tail;
     int link = 0;
     wbuf_puts(w, "<li>");
+    /* f is a field name the service printed from int64 ids (ballot_read.c,
+    ** svc_cast.c), never raw input, so the numbers are in range */
+    /* NOLINTNEXTLINE(cert-err34-c): see above */
     if (sscanf(f, "r.%lld.%lld%c", &c, &n, &tail) == 2 && c > 0 && n > 0) {
       wbuf_printf(w, "<a href=\"#r-%lld-%lld\">", c, n);
       link = 1;
+      /* NOLINTNEXTLINE(cert-err34-c): see above */
     } else if (sscanf(f, "contest.%lld%c", &c, &tail) == 1 &&
                contest_by_id(b, (int64_t)c)) {
       wbuf_printf(w, "<a href=\"#c-%lld\">", c);
@@ -571,6 +580,38 @@ static void receipt_page(req *r, resp *p, const svc_ballot *b,
   page_close(r, p);
 }
 
+/* A cast that could not be saved (s: WEB_EIO or WEB_EBUSY): nothing of
+** it was stored (db_write), so the code still works.  503 with
+** Retry-After, and the same choices ready to cast again. */
+static void not_saved_page(req *r, resp *p, const char *canon,
+                           const ballot_choice *ch, size_t n,
+                           web_status s) {
+  wbuf *w = &p->body;
+  p->status = 503;
+  p->no_store = 1;
+  resp_header(p, "Retry-After", s == WEB_EIO ? "60" : "1");
+  page_open(r, p, "Your vote was not recorded");
+  wbuf_puts(w, "<div class=\"notice warn\" role=\"alert\" id=\"not-saved\">"
+               "<p>Your vote has <strong>not</strong> been recorded: ");
+  wbuf_puts(w, s == WEB_EIO
+                   ? "the server cannot save votes at the moment because of "
+                     "a problem with its storage."
+                   : "the server is too busy to save it at the moment.");
+  wbuf_puts(w, "</p><p>Your voting link still works. Try again in a few "
+               "minutes: the button below sends the same choices "
+               "again.</p></div>\n<div class=\"actions\"><form "
+               "method=\"post\" action=\"");
+  page_href(w, "/v/%s/cast", canon);
+  wbuf_puts(w, "\">");
+  page_csrf(r, p);
+  hidden_choices(w, ch, n);
+  wbuf_puts(w, "<button type=\"submit\" id=\"cast\">Try again: cast my "
+               "vote</button></form></div>\n<p>If it keeps failing, keep "
+               "your link and try later, or contact the organisers of your "
+               "election.</p>\n");
+  page_close(r, p);
+}
+
 /* -------------------------------------------------------------- handlers */
 
 static void code_get(req *r, resp *p) {
@@ -665,6 +706,8 @@ static void cast_post(req *r, resp *p) {
     state_page(r, p, &b, 409);
   } else if (s == WEB_EINVALID)
     ballot_page(r, p, &b, canon, &r->body, &v, 422);
+  else if (s == WEB_EIO || s == WEB_EBUSY)
+    not_saved_page(r, p, canon, ch, n, s);
   else
     page_fail(r, p, s);
   sodium_memzero(receipt, sizeof receipt);

@@ -248,7 +248,7 @@ static web_status ev_load_in(sqlite3 *db, const svc_election *e, ev *x) {
 ** LIST_MAX. */
 static void people_list(wbuf *b, sqlite3 *db, sqlite3_stmt *st, int64_t id,
                         const char *summary, const char *list_id) {
-  int rc, n = 0;
+  int n = 0, rc;
   (void)db;
   if (!st) return;
   sqlite3_bind_int64(st, 1, id);
@@ -267,6 +267,8 @@ static void people_list(wbuf *b, sqlite3 *db, sqlite3_stmt *st, int64_t id,
     esc_text(b, t ? t : "");
     wbuf_puts(b, "</li>");
   }
+  /* an error ends the list early: the page fails, not a short list */
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) b->err = WEB_EDB;
   sqlite3_reset(st);
   if (n) wbuf_puts(b, "</ul></details>\n");
 }

@@ -185,7 +185,7 @@ static web_status read_candidates(sqlite3 *db, counted *k, stv_election *e,
   for (size_t i = 0; i < nc && !k->err[0]; i++)
     if (c[i].withdrawn && (sst = stv_election_withdraw(e, c[i].number)))
       stv_msg(k->err, sizeof k->err, sst, &err);
-  qsort(c, nc, sizeof *c, cand_cmp);
+  if (nc) qsort(c, nc, sizeof *c, cand_cmp); /* c is NULL when nc is 0 */
   *out = c;
   *n = nc;
   return WEB_OK;
@@ -278,8 +278,7 @@ static web_status read_constraints(sqlite3 *db, counted *k) {
 }
 
 static const cand *find_cand(const cand *c, size_t n, int64_t nom) {
-  cand key;
-  key.nom = nom;
+  cand key = {.nom = nom}; /* cand_cmp reads nom only; the rest zero */
   return bsearch(&key, c, n, sizeof *c, cand_cmp);
 }
 

@@ -695,7 +695,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
   vfprintf(stderr, fmt, ap);
 }
 
-struct MHD_Daemon *server_start(const struct sockaddr *addr, unsigned threads) {
+struct MHD_Daemon *server_start(const struct sockaddr *addr, unsigned threads,
+                                unsigned idle) {
   return MHD_start_daemon(
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
           (addr->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
@@ -706,7 +707,7 @@ struct MHD_Daemon *server_start(const struct sockaddr *addr, unsigned threads) {
       MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       (unsigned)(web_cfg.trust_proxy[0] ? 0 : 64),
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
+      MHD_OPTION_CONNECTION_TIMEOUT, idle,
       MHD_OPTION_STRICT_FOR_CLIENT, (int)1, /* e.g. Host is required */
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 << 10),
       MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,

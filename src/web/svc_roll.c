@@ -680,7 +680,7 @@ static char *email_norm(const char *s) {
   while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) b--;
   if (!(o = malloc(b - a + 1))) return NULL;
   for (i = a; i < b; i++)
-    o[i - a] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+    o[i - a] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
   o[b - a] = 0;
   return o;
 }

@@ -56,7 +56,8 @@ const char *web_strerror(web_status s);
 typedef struct wbuf {
   char *p;
   size_t len, cap, max;
-  int err; /* 0, or WEB_ENOMEM / WEB_ETOOBIG */
+  int err; /* 0, or WEB_ENOMEM / WEB_ETOOBIG (or WEB_EDB: a page whose
+             ** query failed part way, so that it is not shipped short) */
 } wbuf;
 
 #define WBUF_PAGE_MAX ((size_t)8 << 20) /* one HTML page or JSON answer */
@@ -255,7 +256,8 @@ sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql);
 void db_reset_all(void);
 /* Maps a SQLite result code (primary or extended): SQLITE_OK/ROW/DONE ->
 ** WEB_OK, BUSY/LOCKED -> WEB_EBUSY, CONSTRAINT -> WEB_ECONFLICT, NOMEM ->
-** WEB_ENOMEM, else WEB_EDB. */
+** WEB_ENOMEM, FULL/IOERR/READONLY/CANTOPEN -> WEB_EIO (the storage is
+** failing: answered 503, "nothing was saved"), else WEB_EDB. */
 web_status db_status(int rc);
 /* The first column of the first row of sql (a string literal, as for
 ** db_stmt) with ?1 bound to id, as an integer: a count or an id; -1 when

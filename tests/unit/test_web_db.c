@@ -332,7 +332,12 @@ static void test_status_map(void **state) {
   assert_int_equal(db_status(SQLITE_CONSTRAINT_TRIGGER), WEB_ECONFLICT);
   assert_int_equal(db_status(SQLITE_NOMEM), WEB_ENOMEM);
   assert_int_equal(db_status(SQLITE_CORRUPT), WEB_EDB);
-  assert_int_equal(db_status(SQLITE_IOERR_FSYNC), WEB_EDB);
+  /* the storage (disk full, read-only, failing): 503, docs/serve.md */
+  assert_int_equal(db_status(SQLITE_IOERR_FSYNC), WEB_EIO);
+  assert_int_equal(db_status(SQLITE_IOERR_WRITE), WEB_EIO);
+  assert_int_equal(db_status(SQLITE_FULL), WEB_EIO);
+  assert_int_equal(db_status(SQLITE_READONLY_DBMOVED), WEB_EIO);
+  assert_int_equal(db_status(SQLITE_CANTOPEN), WEB_EIO);
 }
 
 /* ------------------------------------------------------------- threads */

@@ -217,11 +217,15 @@ build-tests: $(BUILD)/hustings $(UNIT_BIN) $(WEBT_BIN) $(FUZZW_BIN) $(TOOL_BIN)
 
 # Every test, plain and then under ASan+UBSan; tests/run.sh prints the
 # closing "N passed, N failed" line and fails if any test failed.
+# The builds run CHECKJOBS at a time (2, the machines' cores) unless make
+# was given -j itself; the tests run one at a time.
+CHECKJOBS ?= 2
+checkj     = $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(CHECKJOBS))
 check: deps
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory build-tests
-	@$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined \
-	  CFLAGS='-O1 -g' build-tests
+	@$(MAKE) --no-print-directory $(checkj) build-tests
+	@$(MAKE) --no-print-directory $(checkj) BUILD=build/san \
+	  SAN=address,undefined CFLAGS='-O1 -g' build-tests
 	@$(MAKE) --no-print-directory build/bench/gen
 	@$(MAKE) --no-print-directory browser-deps || \
 	  echo "note: no chromium or playwright-core; the browser test is skipped"

@@ -436,6 +436,26 @@ static void hidden_choices(wbuf *w, const ballot_choice *ch, size_t n) {
                   (long long)ch[i].order[k], k + 1);
 }
 
+/* A form that posts the choices to /v/CODE/cast (cast) or back to the
+** ballot /v/CODE, with its csrf token and one button: <button ATTRS>LABEL
+** (label is HTML). */
+static void choices_form(req *r, resp *p, int cast, const char *canon,
+                         const ballot_choice *ch, size_t n,
+                         const char *attrs, const char *label) {
+  wbuf *w = &p->body;
+  wbuf_puts(w, "<form method=\"post\" action=\"");
+  if (cast)
+    page_href(w, "/v/%s/cast", canon);
+  else
+    page_href(w, "/v/%s", canon);
+  wbuf_puts(w, "\">");
+  page_csrf(r, p);
+  hidden_choices(w, ch, n);
+  wbuf_printf(w, "<button type=\"submit\" %s>", attrs);
+  wbuf_puts(w, label);
+  wbuf_puts(w, "</button></form>");
+}
+
 /* "You skipped number 4, so your 5th choice counts as your 4th." from the
 ** posted numbers of a contest whose gaps were closed. */
 static void gap_note(wbuf *w, const form *f, const ballot_choice *ch) {
@@ -530,20 +550,12 @@ static void review_page(req *r, resp *p, const svc_ballot *b,
     if (c) review_contest(w, c, &ch[i], f);
   }
   wbuf_puts(w, "<p>Once cast, your vote cannot be changed.</p>\n"
-               "<div class=\"actions review-actions\">"
-               "<form method=\"post\" action=\"");
-  page_href(w, "/v/%s/cast", canon);
-  wbuf_puts(w, "\">");
-  page_csrf(r, p);
-  hidden_choices(w, ch, n);
-  wbuf_puts(w, "<button type=\"submit\" id=\"cast\">Cast my vote</button>"
-               "</form><form method=\"post\" action=\"");
-  page_href(w, "/v/%s", canon);
-  wbuf_puts(w, "\">");
-  page_csrf(r, p);
-  hidden_choices(w, ch, n);
-  wbuf_puts(w, "<button type=\"submit\" class=\"secondary\" id=\"change\">"
-               "Change my vote</button></form></div>\n");
+               "<div class=\"actions review-actions\">");
+  choices_form(r, p, 1, canon, ch, n, "id=\"cast\"",
+               "Cast my vote");
+  choices_form(r, p, 0, canon, ch, n,
+               "class=\"secondary\" id=\"change\"", "Change my vote");
+  wbuf_puts(w, "</div>\n");
   page_close(r, p);
 }
 
@@ -599,14 +611,10 @@ static void not_saved_page(req *r, resp *p, const char *canon,
                    : "the server is too busy to save it at the moment.");
   wbuf_puts(w, "</p><p>Your voting link still works. Try again in a few "
                "minutes: the button below sends the same choices "
-               "again.</p></div>\n<div class=\"actions\"><form "
-               "method=\"post\" action=\"");
-  page_href(w, "/v/%s/cast", canon);
-  wbuf_puts(w, "\">");
-  page_csrf(r, p);
-  hidden_choices(w, ch, n);
-  wbuf_puts(w, "<button type=\"submit\" id=\"cast\">Try again: cast my "
-               "vote</button></form></div>\n<p>If it keeps failing, keep "
+               "again.</p></div>\n<div class=\"actions\">");
+  choices_form(r, p, 1, canon, ch, n, "id=\"cast\"",
+               "Try again: cast my vote");
+  wbuf_puts(w, "</div>\n<p>If it keeps failing, keep "
                "your link and try later, or contact the organisers of your "
                "election.</p>\n");
   page_close(r, p);

@@ -32,30 +32,10 @@ typedef struct run {
   int files, bad;
 } run;
 
-/* Reads a whole file into an exact-size buffer (no terminator, so that a
-** reader running past the end is caught by ASan). */
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *fp = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  long n;
-  if (!fp) return NULL;
-  if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
-      fseek(fp, 0, SEEK_SET) == 0) {
-    buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-      free(buf);
-      buf = NULL;
-    }
-    *len = (size_t)n;
-  }
-  fclose(fp);
-  return buf;
-}
-
 static int one(void *ud, const char *path) {
   run *r = ud;
   size_t len = 0;
-  uint8_t *data = slurp(path, &len);
+  uint8_t *data = walk_slurp(path, &len);
   printf("# %s\n", path);
   fflush(stdout); /* a crash below leaves the name in the log */
   r->files++;

@@ -7,6 +7,7 @@
 #define WALK_H
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,27 @@ static int walk_files(const char *dir, const char *suffix, walk_fn fn,
   for (i = 0; i < n; i++) free(names[i]);
   free(names);
   return rc;
+}
+
+/* Reads a whole file into an exact-size malloc'd buffer (no terminator,
+** so that a reader running past the end is caught by ASan); *len gets its
+** size.  NULL if it cannot be read.  The caller frees. */
+static inline uint8_t *walk_slurp(const char *path, size_t *len) {
+  FILE *fp = fopen(path, "rb");
+  uint8_t *buf = NULL;
+  long n;
+  if (!fp) return NULL;
+  if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
+      fseek(fp, 0, SEEK_SET) == 0) {
+    buf = malloc(n > 0 ? (size_t)n : 1);
+    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+      free(buf);
+      buf = NULL;
+    }
+    *len = (size_t)n;
+  }
+  fclose(fp);
+  return buf;
 }
 
 #endif /* WALK_H */

@@ -33,30 +33,10 @@ typedef struct list {
   size_t n, cap;
 } list;
 
-/* Reads a whole file into an exact-size buffer (no terminator, so that a
-** reader running past the end is caught by ASan). */
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *fp = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  long n;
-  if (!fp) return NULL;
-  if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
-      fseek(fp, 0, SEEK_SET) == 0) {
-    buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-      free(buf);
-      buf = NULL;
-    }
-    *len = (size_t)n;
-  }
-  fclose(fp);
-  return buf;
-}
-
 static void replay(void **state) {
   const char *path = *state;
   size_t len = 0;
-  uint8_t *data = slurp(path, &len);
+  uint8_t *data = walk_slurp(path, &len);
   int in_blt = strstr(path, "/blt/") != NULL;
   int in_csv = strstr(path, "/csv/") != NULL;
   int in_con = strstr(path, "/con/") != NULL;

@@ -151,26 +151,6 @@ static void abs_deadline(struct timespec *ts, long ms) {
   }
 }
 
-/* Runs argv (stdout and stderr to out, or /dev/null) and waits; its exit
-** status, or -1. */
-static int run(char *const argv[], const char *out) {
-  posix_spawn_file_actions_t fa;
-  pid_t pid;
-  int st;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-    posix_spawn_file_actions_destroy(&fa);
-    return -1;
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  if (waitpid(pid, &st, 0) != pid) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* Prints why a set-up step failed; returns -1. */
 static int failed_step(const char *what, const hc_resp *r) {
   fprintf(stderr, "# %s: status %d (client error %d): %.300s\n", what,
@@ -318,7 +298,7 @@ static int group_setup(void **state) {
   snprintf(out, sizeof out, "%s/demo.out", dir);
   {
     char *argv[] = {(char *)bin, "demo", "--db", demo, NULL};
-    if (run(argv, out) != 0) {
+    if (tu_run(argv, out, NULL) != 0) {
       fprintf(stderr, "# %s demo --db %s failed\n", bin, demo);
       return -1;
     }
@@ -425,7 +405,7 @@ static int group_teardown(void **state) {
   free(every);
   if (!getenv("HC_KEEP") && dir[0]) {
     char *argv[] = {"/bin/rm", "-rf", dir, NULL};
-    run(argv, NULL);
+    tu_run(argv, NULL, NULL);
   } else if (dir[0])
     fprintf(stderr, "# kept %s\n", dir);
   return rc;
@@ -676,7 +656,8 @@ static void audit_verify(const char *label) {
   char out[400];
   char *argv[] = {(char *)bin, "audit-verify", "--db", demo, NULL};
   snprintf(out, sizeof out, "%s/verify.out", dir);
-  if (run(argv, out) != 0) fail_msg("%s: audit-verify failed", label);
+  if (tu_run(argv, out, NULL) != 0)
+    fail_msg("%s: audit-verify failed", label);
 }
 
 /* The checks on the database (the server up, the clients waiting, or

@@ -974,25 +974,6 @@ static void test_xss_results(void **state) {
   check_alive();
 }
 
-/* ---------------------------------------------------------------- setup */
-
-static int run_cmd(char *const argv[], const char *out_path) {
-  pid_t pid = fork();
-  int st = 0;
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  if (waitpid(pid, &st, 0) < 0) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* "/x/" + token after it on a line of the demo's output. */
 static void link_of(const char *line, const char *pre, char *out,
                     size_t cap, size_t len) {
@@ -1119,7 +1100,7 @@ static int group_setup(void **state) {
   if (!mkdtemp(dir)) return -1;
   snprintf(demo, sizeof demo, "%s/demo.db", dir);
   snprintf(out, sizeof out, "%s/demo.out", dir);
-  if (run_cmd(demo_argv, out) != 0) return -1;
+  if (tu_run(demo_argv, out, NULL) != 0) return -1;
   if ((f = fopen(out, "r")) != NULL) {
     char line[512];
     int v = 0;
@@ -1221,7 +1202,7 @@ static int group_teardown(void **state) {
   srv = NULL;
   if (!getenv("HC_KEEP") && dir[0]) {
     char *argv[] = {"/bin/rm", "-rf", dir, NULL};
-    run_cmd(argv, "/dev/null");
+    tu_run(argv, "/dev/null", NULL);
   }
   return rc;
 }

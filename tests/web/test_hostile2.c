@@ -1010,25 +1010,6 @@ static void test_cookie_attributes(void **state) {
   hc_jar_clear(srv_b);
 }
 
-/* ---------------------------------------------------------------- main */
-
-static int run_cmd(char *const argv[], const char *out_path) {
-  pid_t pid = fork();
-  int st = 0;
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  if (waitpid(pid, &st, 0) < 0) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static int group_setup(void **state) {
   const char *bin = hc_bin_from_argv0(argv0);
   const char *tmp = getenv("TMPDIR");
@@ -1040,7 +1021,7 @@ static int group_setup(void **state) {
   if (!mkdtemp(dir)) return -1;
   snprintf(demo, sizeof demo, "%s/demo.db", dir);
   snprintf(out, sizeof out, "%s/demo.out", dir);
-  if (run_cmd(demo_argv, out) != 0) {
+  if (tu_run(demo_argv, out, NULL) != 0) {
     fprintf(stderr, "# %s demo --db %s --voting failed\n", bin, demo);
     return -1;
   }
@@ -1099,7 +1080,7 @@ static int group_teardown(void **state) {
   srv = srv_b = NULL;
   if (!getenv("HC_KEEP") && dir[0]) {
     char *argv[] = {"/bin/rm", "-rf", dir, NULL};
-    run_cmd(argv, "/dev/null");
+    tu_run(argv, "/dev/null", NULL);
   }
   return rc;
 }

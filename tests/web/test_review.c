@@ -199,22 +199,6 @@ static void last_audit(const char *action, char *out, size_t cap) {
                "DESC LIMIT 1", action);
 }
 
-/* Runs argv to completion; its exit status, or -1. */
-static int run(char *const argv[]) {
-  pid_t pid;
-  int st;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-    posix_spawn_file_actions_destroy(&fa);
-    return -1;
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  if (waitpid(pid, &st, 0) != pid) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* Checks the API error shape and its code (tu_api_error) and, when field
 ** is not NULL, that the first field error is on field. */
 #define check_error(r, st, code, field) \
@@ -1316,7 +1300,7 @@ static int group_setup(void **state) {
   snprintf(dir, sizeof dir, "%s/review.XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (!mkdtemp(dir)) return -1;
   snprintf(demo, sizeof demo, "%s/demo.db", dir);
-  if (run(demo_argv) != 0) {
+  if (tu_run(demo_argv, NULL, NULL) != 0) {
     fprintf(stderr, "# %s demo --db %s failed\n", bin, demo);
     return -1;
   }
@@ -1336,7 +1320,7 @@ static int group_teardown(void **state) {
   if (srv && hc_stop(srv) != 0) rc = -1;
   srv = NULL;
   /* every action above left a verifiable audit chain */
-  if (run(verify) != 0) {
+  if (tu_run(verify, NULL, NULL) != 0) {
     fprintf(stderr, "# audit-verify failed on %s\n", demo);
     rc = -1;
   }

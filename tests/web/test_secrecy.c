@@ -126,21 +126,7 @@ static void sqltext(const char *q, char *out, size_t cap) {
 /* The voting code in the latest email to addr (bodies are kept with
 ** --mail none until publication). */
 static void code_of(const char *addr, char code[27]) {
-  sqlite3 *db = ro();
-  sqlite3_stmt *st = prep(db, "SELECT body FROM outbox WHERE to_addr = ?1 "
-                              "ORDER BY id DESC LIMIT 1");
-  const char *p = NULL;
-  code[0] = 0;
-  sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW)
-    p = strstr((const char *)sqlite3_column_text(st, 0), "/v/");
-  if (p && strlen(p) >= 29) {
-    memcpy(code, p + 3, 26);
-    code[26] = 0;
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  if (strlen(code) != 26) fail_msg("no voting link for %s", addr);
+  tu_voting_code(demo, addr, code);
 }
 
 static int64_t elector_of(const char *addr) {
@@ -680,21 +666,6 @@ static void test_forgotten(void **state) {
   }
 }
 
-/* ---------------------------------------------------------------- main */
-
-static int run(char *const argv[], const char *out_path) {
-  pid_t pid = fork();
-  int st = 0;
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    if (out_path && !freopen(out_path, "w", stdout)) _exit(127);
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  if (waitpid(pid, &st, 0) < 0) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static int group_setup(void **state) {
   const char *bin = hc_bin_from_argv0(argv0);
   const char *tmp = getenv("TMPDIR");
@@ -705,7 +676,7 @@ static int group_setup(void **state) {
   if (!mkdtemp(dir)) return -1;
   snprintf(demo, sizeof demo, "%s/demo.db", dir);
   snprintf(out, sizeof out, "%s/demo.out", dir);
-  if (run(demo_argv, out) != 0) {
+  if (tu_run(demo_argv, out, NULL) != 0) {
     fprintf(stderr, "# %s demo --db %s --voting failed\n", bin, demo);
     return -1;
   }
@@ -730,7 +701,7 @@ static int group_teardown(void **state) {
   srv = NULL;
   if (!getenv("HC_KEEP")) {
     char *argv[] = {"/bin/rm", "-rf", dir, NULL};
-    run(argv, NULL);
+    tu_run(argv, NULL, NULL);
   }
   return rc;
 }

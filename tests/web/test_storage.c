@@ -77,27 +77,6 @@ static struct {
   hc_server *srv;
 } cs;
 
-/* ------------------------------------------------------------- helpers */
-
-static int run(char *const argv[], const char *out_path) {
-  pid_t pid;
-  int st = 0;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (out_path) {
-    posix_spawn_file_actions_addopen(&fa, 1, out_path,
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  }
-  if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-    posix_spawn_file_actions_destroy(&fa);
-    return -1;
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  if (waitpid(pid, &st, 0) < 0) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static void copy_file(const char *from, const char *to) {
   char buf[65536];
   ssize_t n;
@@ -319,30 +298,9 @@ typedef struct voter {
 
 /* The voting code in the latest credential email to memberI@... */
 static void code_of(int i, char code[27]) {
-  sqlite3 *db;
-  sqlite3_stmt *st;
-  const char *p = NULL;
   char addr[64];
   snprintf(addr, sizeof addr, "member%d@example.org", i);
-  code[0] = 0;
-  assert_int_equal(sqlite3_open_v2(cs.db, &db, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  assert_int_equal(sqlite3_prepare_v2(db, "SELECT body FROM outbox WHERE "
-                                          "to_addr = ?1 ORDER BY id DESC "
-                                          "LIMIT 1",
-                                      -1, &st, NULL),
-                   SQLITE_OK);
-  sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW)
-    p = strstr((const char *)sqlite3_column_text(st, 0), "/v/");
-  if (p) {
-    memcpy(code, p + 3, 26);
-    code[26] = 0;
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  if (strlen(code) != 26) fail_msg("no voting link for %s", addr);
+  tu_voting_code(cs.db, addr, code);
 }
 
 /* Reads member i's paper: code, csrf and three candidates' fields. */
@@ -557,7 +515,7 @@ static int case_teardown(void **state) {
     rc = -1;
   }
   cs.mounted = 0;
-  if (!getenv("HC_KEEP")) run(rm, NULL);
+  if (!getenv("HC_KEEP")) tu_run(rm, NULL, NULL);
   return rc == 0 ? 0 : -1;
 }
 
@@ -653,7 +611,7 @@ static void test_fsize(void **state) {
     char *verify[] = {(char *)bin, "audit-verify", "--db", cs.db, NULL};
     char out[420];
     snprintf(out, sizeof out, "%s/verify.log", top);
-    assert_int_equal(run(verify, out), 0);
+    assert_int_equal(tu_run(verify, out, NULL), 0);
   }
   voters_free(&a, 1);
   voters_free(b, NCONC);
@@ -741,7 +699,7 @@ static int group_setup(void **state) {
   if (!mkdtemp(top)) return -1;
   snprintf(tmpl, sizeof tmpl, "%s/demo.db", top);
   snprintf(out, sizeof out, "%s/demo.out", top);
-  if (run(demo, out) != 0) {
+  if (tu_run(demo, out, NULL) != 0) {
     fprintf(stderr, "# %s demo --db %s --voting failed\n", bin, tmpl);
     return -1;
   }
@@ -751,7 +709,7 @@ static int group_setup(void **state) {
 static int group_teardown(void **state) {
   char *rm[] = {"/bin/rm", "-rf", top, NULL};
   (void)state;
-  if (!getenv("HC_KEEP")) run(rm, NULL);
+  if (!getenv("HC_KEEP")) tu_run(rm, NULL, NULL);
   return 0;
 }
 

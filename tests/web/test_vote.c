@@ -87,55 +87,11 @@ static int64_t sql(const char *q) {
 /* The voting code in the latest live credential email to addr, read from
 ** the outbox (bodies are kept with --mail none). */
 static void code_of(const char *addr, char code[27]) {
-  sqlite3 *db;
-  sqlite3_stmt *st;
-  const char *p = NULL;
-  code[0] = 0;
-  assert_int_equal(sqlite3_open_v2(demo, &db, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  assert_int_equal(sqlite3_prepare_v2(db, "SELECT body FROM outbox WHERE "
-                                          "to_addr = ?1 ORDER BY id DESC "
-                                          "LIMIT 1",
-                                      -1, &st, NULL),
-                   SQLITE_OK);
-  sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW)
-    p = strstr((const char *)sqlite3_column_text(st, 0), "/v/");
-  if (p) {
-    memcpy(code, p + 3, 26);
-    code[26] = 0;
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  if (strlen(code) != 26) fail_msg("no voting link for %s", addr);
+  tu_voting_code(demo, addr, code);
 }
 
 static void member(int i, char addr[64]) {
   snprintf(addr, 64, "member%d@example.org", i);
-}
-
-/* Runs argv (stdout to out_path when not NULL) in directory cwd (NULL:
-** ours); its exit status. */
-static int run_in(char *const argv[], const char *out_path, const char *cwd) {
-  pid_t pid;
-  int st = 0;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (out_path)
-    posix_spawn_file_actions_addopen(&fa, 1, out_path,
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (cwd) posix_spawn_file_actions_addchdir_np(&fa, cwd);
-  if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-    posix_spawn_file_actions_destroy(&fa);
-    return -1;
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  if (waitpid(pid, &st, 0) < 0) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int run(char *const argv[], const char *out_path) {
-  return run_in(argv, out_path, NULL);
 }
 
 /* The ballot page for code: its csrf token (the anonymous cookie goes to
@@ -563,7 +519,7 @@ static void test_results(void **state) {
     char *argv[] = {(char *)bin, "count", "--rules", "scottish",
                     "--constraints", "general.con", "--format", "json",
                     "general.blt", NULL};
-    assert_int_equal(run_in(argv, out, pack), 0);
+    assert_int_equal(tu_run(argv, out, pack), 0);
     same_files(out, p);
   }
   {
@@ -572,7 +528,7 @@ static void test_results(void **state) {
                     "--skipped", "reject", "--format", "json", "general.blt",
                     NULL};
     char *x, *y, *xe, *ye;
-    assert_int_equal(run_in(argv, out, pack), 0);
+    assert_int_equal(tu_run(argv, out, pack), 0);
     /* nothing ranked equal or skipped is ever stored, so refusing both
     ** changes nothing but the policies line itself */
     x = slurp(out, NULL);
@@ -596,7 +552,7 @@ static void test_results(void **state) {
     char *argv[] = {(char *)bin, "count", "--rules", "irv", "--format",
                     "json", "bame.blt", NULL};
     snprintf(j2, sizeof j2, "%s/pack/bame.json", dir);
-    assert_int_equal(run_in(argv, out, pack), 0);
+    assert_int_equal(tu_run(argv, out, pack), 0);
     same_files(out, j2);
   }
   /* the withdrawal is --withdraw N on the BLT without its -N line: the
@@ -624,7 +580,7 @@ static void test_results(void **state) {
                       "--constraints", "general.con", "--withdraw", num,
                       "--format", "json", "nowithdraw.blt", NULL};
       char *x, *y;
-      assert_int_equal(run_in(argv, out, pack), 0);
+      assert_int_equal(tu_run(argv, out, pack), 0);
       x = slurp(out, NULL);
       y = slurp(p, NULL);
       assert_non_null(x);
@@ -662,7 +618,7 @@ static void test_results(void **state) {
   snprintf(out, sizeof out, "%s/verify.out", dir);
   {
     char *argv[] = {(char *)bin, "verify-results", p, "--key", hex, NULL};
-    assert_int_equal(run(argv, out), 0);
+    assert_int_equal(tu_run(argv, out, NULL), 0);
   }
   /* every receipt handed out is listed */
   snprintf(con, sizeof con, "%s/pack/receipts.txt", dir);
@@ -691,7 +647,7 @@ static void test_results(void **state) {
     fclose(f);
     snprintf(pk_dir, sizeof pk_dir, "%s/pack", dir);
     argv[2] = pk_dir;
-    assert_int_equal(run(argv, out), 2);
+    assert_int_equal(tu_run(argv, out, NULL), 2);
   }
 }
 
@@ -739,7 +695,7 @@ static int group_setup(void **state) {
   if (!mkdtemp(dir)) return -1;
   snprintf(demo, sizeof demo, "%s/demo.db", dir);
   snprintf(out, sizeof out, "%s/demo.out", dir);
-  if (run(demo_argv, out) != 0) {
+  if (tu_run(demo_argv, out, NULL) != 0) {
     fprintf(stderr, "# %s demo --db %s --voting failed\n", bin, demo);
     return -1;
   }
@@ -764,7 +720,7 @@ static int group_teardown(void **state) {
   (void)state;
   if (srv && hc_stop(srv) != 0) rc = -1;
   srv = NULL;
-  if (run(verify, NULL) != 0) {
+  if (tu_run(verify, NULL, NULL) != 0) {
     fprintf(stderr, "# audit-verify failed on %s\n", demo);
     rc = -1;
   }
@@ -774,7 +730,7 @@ static int group_teardown(void **state) {
     snprintf(cmd, sizeof cmd, "%s", dir);
     {
       char *argv[] = {"/bin/rm", "-rf", cmd, NULL};
-      run(argv, NULL);
+      tu_run(argv, NULL, NULL);
     }
   }
   return rc;

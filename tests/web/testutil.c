@@ -4,15 +4,23 @@
 ** what it saw (cmocka's print_error) and fails at the caller's line
 ** (_fail).  Owns nothing past a call but the json_t it returns.
 */
+#define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np */
+#include <fcntl.h>
 #include <setjmp.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include "testutil.h"
+
+extern char **environ;
 
 void tu_check_status_at(const hc_resp *r, int want, const char *file,
                         int line) {
@@ -82,4 +90,46 @@ void tu_same_at(const hc_server *srv, const tu_snap *before, const char *file,
       changed = 1;
     }
   if (changed) _fail(file, line);
+}
+
+int tu_run(char *const argv[], const char *out, const char *cwd) {
+  posix_spawn_file_actions_t fa;
+  pid_t pid;
+  int st = 0;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (cwd) posix_spawn_file_actions_addchdir_np(&fa, cwd);
+  if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
+    posix_spawn_file_actions_destroy(&fa);
+    return -1;
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  if (waitpid(pid, &st, 0) != pid) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void tu_voting_code(const char *dbpath, const char *addr, char code[27]) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  const char *p = NULL;
+  code[0] = 0;
+  if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    fail_msg("cannot open %s: %s", dbpath, db ? sqlite3_errmsg(db) : "");
+  sqlite3_busy_timeout(db, 5000);
+  if (sqlite3_prepare_v2(db, "SELECT body FROM outbox WHERE to_addr = ?1 "
+                             "ORDER BY id DESC LIMIT 1",
+                         -1, &st, NULL) != SQLITE_OK)
+    fail_msg("outbox query: %s", sqlite3_errmsg(db));
+  sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    p = strstr((const char *)sqlite3_column_text(st, 0), "/v/");
+  if (p && strlen(p) >= 29) {
+    memcpy(code, p + 3, 26);
+    code[26] = 0;
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  if (strlen(code) != 26) fail_msg("no voting link for %s", addr);
 }

@@ -14,6 +14,9 @@
 **                             one-number queries on the server's database
 **   tu_same(srv, &snap)       ... and they are all still the same: what a
 **                             refused request must leave alone
+**   tu_run(argv, out, cwd)    runs a command (hustings demo, audit-verify,
+**                             count...) and waits: its exit status
+**   tu_voting_code(db, a, c)  the voting code in the latest email to a
 **
 ** Ownership: json_t results are the caller's (json_decref); a tu_snap
 ** points at the caller's query list, which must outlive it.
@@ -57,5 +60,16 @@ typedef struct tu_snap {
 tu_snap tu_snap_take(const hc_server *srv, const char *const sql[]);
 void tu_same_at(const hc_server *srv, const tu_snap *before, const char *file,
                 int line);
+
+/* Runs argv[0] (a path) with argv, stdin from /dev/null, stdout to out
+** (created 0600, truncated; NULL: /dev/null), stderr to ours (the test's
+** log), in directory cwd (NULL: ours), and waits.  Its exit status, 128 +
+** N if killed by signal N, or -1 if it could not be started. */
+int tu_run(char *const argv[], const char *out, const char *cwd);
+
+/* The voting code (26 characters) in the latest email to addr in the
+** outbox of the database at dbpath (kept until sent or published; the
+** tests serve with --mail none); fails the test if there is none. */
+void tu_voting_code(const char *dbpath, const char *addr, char code[27]);
 
 #endif

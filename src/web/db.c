@@ -465,6 +465,10 @@ static web_status write_once(sqlite3 *db, db_fn fn, void *ctx) {
     return s;
   }
   s = fn(db, ctx);
+  /* a statement of fn met the storage failure (a large write spills
+  ** before COMMIT); fn's own checks may not have logged it */
+  if (s == WEB_EIO && is_storage(sqlite3_extended_errcode(db)))
+    log_storage(db, "write", sqlite3_extended_errcode(db));
   if (s == WEB_OK) {
     db_reset_all();
     rc = exec1(db, "COMMIT");

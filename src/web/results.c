@@ -560,7 +560,9 @@ static int count_one(int64_t contest_id, int64_t now) {
   wbuf_init(&k.con, (size_t)4 << 20);
   s = count_contest(&k);
   if (s == WEB_OK) s = db_write(store_count, &k);
-  if (s != WEB_OK && s != WEB_ENOTFOUND)
+  /* a storage failure (WEB_EIO) is logged by db.c, at most once a
+  ** second; the count is tried again next tick */
+  if (s != WEB_OK && s != WEB_ENOTFOUND && s != WEB_EIO)
     fprintf(stderr, "hustings: results: contest %lld: %s\n",
             (long long)contest_id, web_strerror(s));
   wbuf_free(&k.blt);
@@ -942,7 +944,7 @@ static int publish_one(int64_t election_id, int64_t now) {
     sodium_memzero(sk, sizeof sk);
   }
   if (!s) s = db_write(store_pack, &p);
-  if (s != WEB_OK && s != WEB_ENOTFOUND)
+  if (s != WEB_OK && s != WEB_ENOTFOUND && s != WEB_EIO) /* as above */
     fprintf(stderr, "hustings: results: publishing election %lld: %s\n",
             (long long)election_id, web_strerror(s));
   if (s == WEB_OK && p.stored) atomic_store(&wal_dirty, 1);

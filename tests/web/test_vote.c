@@ -685,32 +685,8 @@ static void test_secrecy(void **state) {
 /* ---------------------------------------------------------------- main */
 
 static int group_setup(void **state) {
-  const char *bin = hc_bin_from_argv0(argv0);
-  const char *tmp = getenv("TMPDIR");
-  char out[320];
-  char *demo_argv[] = {(char *)bin, "demo", "--db", demo, "--voting", NULL};
-  char csrf[65];
   (void)state;
-  snprintf(dir, sizeof dir, "%s/vote.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(dir)) return -1;
-  snprintf(demo, sizeof demo, "%s/demo.db", dir);
-  snprintf(out, sizeof out, "%s/demo.out", dir);
-  if (tu_run(demo_argv, out, NULL) != 0) {
-    fprintf(stderr, "# %s demo --db %s --voting failed\n", bin, demo);
-    return -1;
-  }
-  {
-    const char *extra[] = {"--db", demo, "--trust-proxy", "127.0.0.1",
-                           "--mail", "none", NULL};
-    srv = hc_start(bin, extra);
-  }
-  if (!srv) return -1;
-  if (!hc_setup_admin(srv, "Northfield", "ro@example.org", "Returning Officer",
-                      ADMIN_PW, csrf) ||
-      !hc_make_token(srv, "vote test", token, sizeof token))
-    return -1;
-  hc_jar_clear(srv);
-  return 0;
+  return tu_voting_demo(argv0, "vote", ADMIN_PW, dir, demo, &srv, token);
 }
 
 static int group_teardown(void **state) {

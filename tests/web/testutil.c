@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -132,4 +134,34 @@ void tu_voting_code(const char *dbpath, const char *addr, char code[27]) {
   sqlite3_finalize(st);
   sqlite3_close(db);
   if (strlen(code) != 26) fail_msg("no voting link for %s", addr);
+}
+
+int tu_voting_demo(const char *argv0, const char *label, const char *pw,
+                   char dir[256], char demo[300], hc_server **srv,
+                   char token[128]) {
+  const char *bin = hc_bin_from_argv0(argv0);
+  const char *tmp = getenv("TMPDIR");
+  char out[320], csrf[65];
+  char *demo_argv[] = {(char *)bin, "demo", "--db", demo, "--voting", NULL};
+  const char *extra[] = {"--db", demo, "--trust-proxy", "127.0.0.1",
+                         "--mail", "none", NULL};
+  snprintf(dir, 256, "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", label);
+  if (!mkdtemp(dir)) {
+    fprintf(stderr, "# mkdtemp %s failed\n", dir);
+    return -1;
+  }
+  snprintf(demo, 300, "%s/demo.db", dir);
+  snprintf(out, sizeof out, "%s/demo.out", dir);
+  if (tu_run(demo_argv, out, NULL) != 0) {
+    fprintf(stderr, "# %s demo --db %s --voting failed\n", bin, demo);
+    return -1;
+  }
+  *srv = hc_start(bin, extra);
+  if (!*srv) return -1;
+  if (!hc_setup_admin(*srv, "Northfield", "ro@example.org",
+                      "Returning Officer", pw, csrf) ||
+      !hc_make_token(*srv, label, token, 128))
+    return -1;
+  hc_jar_clear(*srv);
+  return 0;
 }

@@ -17,6 +17,7 @@
 **   tu_run(argv, out, cwd)    runs a command (hustings demo, audit-verify,
 **                             count...) and waits: its exit status
 **   tu_voting_code(db, a, c)  the voting code in the latest email to a
+**   tu_voting_demo(...)       a served `hustings demo --voting`, signed in
 **
 ** Ownership: json_t results are the caller's (json_decref); a tu_snap
 ** points at the caller's query list, which must outlive it.
@@ -71,5 +72,17 @@ int tu_run(char *const argv[], const char *out, const char *cwd);
 ** outbox of the database at dbpath (kept until sent or published; the
 ** tests serve with --mail none); fails the test if there is none. */
 void tu_voting_code(const char *dbpath, const char *addr, char code[27]);
+
+/* A test group's voting demo: a new temporary directory dir
+** ($TMPDIR/LABEL.XXXXXX), `hustings demo --voting` in dir/demo.db (its
+** path in demo), `hustings serve` on it (--trust-proxy 127.0.0.1, so that
+** each request may name its address; --mail none, so that the codes stay
+** in the outbox) in *srv, its first administrator ro@example.org with
+** password pw signed in, then an API token labelled LABEL in token and
+** the cookie jar emptied.  0, or -1 with a message on stderr (what was made
+** is left for the group's teardown: hc_stop, rm -rf dir). */
+int tu_voting_demo(const char *argv0, const char *label, const char *pw,
+                   char dir[256], char demo[300], hc_server **srv,
+                   char token[128]);
 
 #endif

@@ -1173,35 +1173,6 @@ static int read_fields(const char *html, bcontest *cs, int cap) {
   return n;
 }
 
-/* The next CSV field of *p (quotes undone) into out; *p moves past its
-** comma, or stays at the end of the line.  0 at the end of the line. */
-static int csv_field(const char **p, char *out, size_t cap) {
-  const char *s = *p;
-  size_t n = 0;
-  int q = 0;
-  if (*s == '\n' || *s == '\0') return 0;
-  if (*s == '"') {
-    q = 1;
-    s++;
-  }
-  for (; *s; s++) {
-    if (q && *s == '"' && s[1] == '"') {
-      s++;
-    } else if (q && *s == '"') {
-      q = 0;
-      continue;
-    } else if (!q && (*s == ',' || *s == '\n' || *s == '\r')) {
-      break;
-    }
-    if (n + 1 < cap) out[n++] = *s;
-  }
-  out[n] = '\0';
-  if (*s == '\r') s++;
-  if (*s == ',') s++;
-  *p = s;
-  return 1;
-}
-
 /* Reads the export (header org,member_no,name,email,code,link,contests)
 ** into codes and every.  The rows read. */
 static size_t read_export(const char *csv, size_t want) {
@@ -1214,7 +1185,7 @@ static size_t read_export(const char *csv, size_t want) {
   while (p && *++p && n < want) {
     char f[7][256];
     int k = 0;
-    while (k < 7 && csv_field(&p, f[k], sizeof f[k])) k++;
+    while (k < 7 && hc_csv_field(&p, f[k], sizeof f[k])) k++;
     if (k == 7 && strlen(f[4]) < CODE_SLOT) {
       memcpy(codes + n * CODE_SLOT, f[4], strlen(f[4]) + 1);
       every[n++] = strchr(f[6], ';') != NULL;

@@ -774,3 +774,30 @@ int hc_make_token(hc_server *s, const char *label, char *out, size_t cap) {
   hc_resp_free(r);
   return ok;
 }
+
+int hc_csv_field(const char **p, char *out, size_t cap) {
+  const char *s = *p;
+  size_t n = 0;
+  int q = 0;
+  if (*s == '\n' || *s == '\0') return 0;
+  if (*s == '"') {
+    q = 1;
+    s++;
+  }
+  for (; *s; s++) {
+    if (q && *s == '"' && s[1] == '"') {
+      s++;
+    } else if (q && *s == '"') {
+      q = 0;
+      continue;
+    } else if (!q && (*s == ',' || *s == '\n' || *s == '\r')) {
+      break;
+    }
+    if (n + 1 < cap) out[n++] = *s;
+  }
+  out[n] = '\0';
+  if (*s == '\r') s++;
+  if (*s == ',') s++;
+  *p = s;
+  return 1;
+}

@@ -205,4 +205,9 @@ int hc_setup_admin(hc_server *srv, const char *org, const char *email,
 ** failed on stderr. */
 int hc_make_token(hc_server *srv, const char *label, char *out, size_t cap);
 
+/* The next field of a CSV line at *p (an export of the service), quotes
+** undone, into out (cut to cap - 1 bytes); *p moves past its comma, or
+** stays at the end of the line.  0 at the end of the line. */
+int hc_csv_field(const char **p, char *out, size_t cap);
+
 #endif

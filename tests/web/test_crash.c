@@ -212,34 +212,6 @@ static long long file_size(const char *path) {
 
 /* ----------------------------------------------------------- the set-up */
 
-/* The next CSV field of *p (quotes undone) into out; 0 at a line's end. */
-static int csv_field(const char **p, char *out, size_t cap) {
-  const char *s = *p;
-  size_t n = 0;
-  int q = 0;
-  if (*s == '\n' || *s == '\0') return 0;
-  if (*s == '"') {
-    q = 1;
-    s++;
-  }
-  for (; *s; s++) {
-    if (q && *s == '"' && s[1] == '"') {
-      s++;
-    } else if (q && *s == '"') {
-      q = 0;
-      continue;
-    } else if (!q && (*s == ',' || *s == '\n' || *s == '\r')) {
-      break;
-    }
-    if (n + 1 < cap) out[n++] = *s;
-  }
-  out[n] = '\0';
-  if (*s == '\r') s++;
-  if (*s == ',') s++;
-  *p = s;
-  return 1;
-}
-
 /* The export (org,member_no,name,email,code,link,contests) into codes and
 ** every; the rows read. */
 static size_t read_export(const char *csv) {
@@ -248,7 +220,7 @@ static size_t read_export(const char *csv) {
   while (p && *++p && n < NVOTERS) {
     char f[7][256];
     int k = 0;
-    while (k < 7 && csv_field(&p, f[k], sizeof f[k])) k++;
+    while (k < 7 && hc_csv_field(&p, f[k], sizeof f[k])) k++;
     if (k == 7 && strlen(f[4]) == 26) {
       memcpy(codes[n], f[4], 27);
       every[n++] = strchr(f[6], ';') != NULL;
